@@ -1,0 +1,133 @@
+//! The Cognito identity pool. Pool names are not unique: ours is found by
+//! name *and* tags, and every same-named pool is reported to the plan.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_cognitoidentity::operation::describe_identity_pool::DescribeIdentityPoolOutput;
+use aws_sdk_cognitoidentity::types::CognitoIdentityProvider;
+use aws_sdk_cognitoidentity::Client;
+
+use crate::error::AwsError;
+use crate::observed::PoolState;
+
+/// Pool settings we do not manage; an update passes them back unchanged,
+/// since `UpdateIdentityPool` replaces every setting.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Unmanaged {
+    supported_login_providers: Option<HashMap<String, String>>,
+    developer_provider_name: Option<String>,
+    open_id_connect_provider_arns: Option<Vec<String>>,
+    cognito_identity_providers: Option<Vec<CognitoIdentityProvider>>,
+    saml_provider_arns: Option<Vec<String>>,
+}
+
+fn state_of(out: DescribeIdentityPoolOutput) -> PoolState {
+    PoolState {
+        id: out.identity_pool_id().to_string(),
+        name: out.identity_pool_name().to_string(),
+        allow_unauthenticated: out.allow_unauthenticated_identities(),
+        allow_classic_flow: out.allow_classic_flow().unwrap_or(false),
+        tags: out
+            .identity_pool_tags()
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        unmanaged: Unmanaged {
+            supported_login_providers: out.supported_login_providers().cloned(),
+            developer_provider_name: out.developer_provider_name().map(str::to_string),
+            open_id_connect_provider_arns: out.open_id_connect_provider_arns.clone(),
+            cognito_identity_providers: out.cognito_identity_providers.clone(),
+            saml_provider_arns: out.saml_provider_arns.clone(),
+        },
+        roles: None,
+    }
+}
+
+/// Every pool named `name` (ours or not), each described and, when
+/// `with_roles`, with its roles, all read at once.
+pub async fn find(cognito: &Client, name: &str, with_roles: bool) -> Result<Vec<PoolState>, AwsError> {
+    let listed: Vec<_> = cognito
+        .list_identity_pools()
+        .max_results(60)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| super::failed("listing Cognito Identity Pools", e))?;
+    let ids: Vec<String> = listed
+        .iter()
+        .filter(|p| p.identity_pool_name() == Some(name))
+        .filter_map(|p| p.identity_pool_id().map(str::to_string))
+        .collect();
+    let reads = ids.iter().map(|id| async move {
+        let (described, roles) = tokio::join!(
+            cognito.describe_identity_pool().identity_pool_id(id).send(),
+            async {
+                if with_roles {
+                    super::pool_roles::find(cognito, id).await.map(Some)
+                } else {
+                    Ok(None)
+                }
+            }
+        );
+        match described {
+            Ok(out) => {
+                let mut pool = state_of(out);
+                pool.roles = roles?;
+                Ok(Some(pool))
+            }
+            // Deleted between the list and the read: it is gone, not an error.
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
+            Err(e) => Err(super::failed(format!("reading Cognito Identity Pool ({id})"), e)),
+        }
+    });
+    let found = futures::future::join_all(reads).await;
+    let mut pools = Vec::new();
+    for pool in found {
+        pools.extend(pool?);
+    }
+    Ok(pools)
+}
+
+/// Creates the pool: unauthenticated identities on, classic flow off, our tags.
+pub async fn create(cognito: &Client, name: &str, tags: &BTreeMap<String, String>) -> Result<String, AwsError> {
+    let out = cognito
+        .create_identity_pool()
+        .identity_pool_name(name)
+        .allow_unauthenticated_identities(true)
+        .allow_classic_flow(false)
+        .set_identity_pool_tags(Some(tags.clone().into_iter().collect()))
+        .send()
+        .await
+        .map_err(|e| super::failed(format!("creating Cognito Identity Pool ({name})"), e))?;
+    Ok(out.identity_pool_id().to_string())
+}
+
+/// Puts our two settings back, keeping the ones we do not manage.
+pub async fn update(cognito: &Client, pool: &PoolState) -> Result<(), AwsError> {
+    let u = &pool.unmanaged;
+    cognito
+        .update_identity_pool()
+        .identity_pool_id(&pool.id)
+        .identity_pool_name(&pool.name)
+        .allow_unauthenticated_identities(true)
+        .allow_classic_flow(false)
+        .set_supported_login_providers(u.supported_login_providers.clone())
+        .set_developer_provider_name(u.developer_provider_name.clone())
+        .set_open_id_connect_provider_arns(u.open_id_connect_provider_arns.clone())
+        .set_cognito_identity_providers(u.cognito_identity_providers.clone())
+        .set_saml_provider_arns(u.saml_provider_arns.clone())
+        .send()
+        .await
+        .map_err(|e| super::failed(format!("updating Cognito Identity Pool ({})", pool.id), e))?;
+    Ok(())
+}
+
+/// Deletes the pool (its role attachment goes with it); a missing pool is success.
+pub async fn delete(cognito: &Client, id: &str) -> Result<(), AwsError> {
+    match cognito.delete_identity_pool().identity_pool_id(id).send().await {
+        Ok(_) => Ok(()),
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
+        Err(e) => Err(super::failed(format!("deleting Cognito Identity Pool ({id})"), e)),
+    }
+}

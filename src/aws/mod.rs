@@ -1,0 +1,150 @@
+//! The AWS layer: one module per resource with the same verbs (`find`,
+//! `create`, `update`, `delete`, `wait_*`); SDK builders appear only here.
+
+pub mod account;
+pub mod function;
+pub mod identity_pool;
+pub mod pool_roles;
+pub mod retry;
+pub mod role;
+pub mod role_policy;
+
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{BehaviorVersion, Region};
+use aws_credential_types::provider::ProvideCredentials;
+use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+
+use crate::error::{AwsError, InputError};
+
+/// How to reach AWS: the global flags, resolved by the standard aws-config
+/// chain where they are not given.
+#[derive(Debug, Clone, Default)]
+pub struct Connect {
+    pub region: Option<String>,
+    pub profile: Option<String>,
+    pub endpoint_url: Option<String>,
+}
+
+/// One client per service, sharing one configuration.
+#[derive(Debug, Clone)]
+pub struct Clients {
+    pub iam: aws_sdk_iam::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub cognito: aws_sdk_cognitoidentity::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub region: String,
+}
+
+/// A short connect timeout so that an unreachable endpoint fails fast; the
+/// attempt timeout leaves room to upload a large zip.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Loads the configuration and checks, without any AWS call, that a region
+/// and credentials are there.
+pub async fn connect(opts: &Connect) -> Result<Clients, InputError> {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
+                .build(),
+        )
+        .retry_config(RetryConfig::standard().with_max_attempts(5));
+    if let Some(region) = &opts.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(profile) = &opts.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(url) = &opts.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let conf = loader.load().await;
+    let region = match conf.region() {
+        Some(r) => r.to_string(),
+        None => {
+            return Err(InputError::Flag {
+                flag: "--region",
+                message: "no AWS region is set\n  hint: pass --region (e.g. --region eu-west-1), set AWS_REGION, or set a region in your AWS profile".into(),
+            })
+        }
+    };
+    check_region(&region)?;
+    let Some(provider) = conf.credentials_provider() else {
+        return Err(no_credentials("no credentials provider is configured".into()));
+    };
+    if let Err(e) = provider.provide_credentials().await {
+        return Err(no_credentials(DisplayErrorContext(&e).to_string()));
+    }
+    Ok(Clients {
+        iam: aws_sdk_iam::Client::new(&conf),
+        lambda: aws_sdk_lambda::Client::new(&conf),
+        cognito: aws_sdk_cognitoidentity::Client::new(&conf),
+        sts: aws_sdk_sts::Client::new(&conf),
+        region,
+    })
+}
+
+fn no_credentials(cause: String) -> InputError {
+    InputError::Flag {
+        flag: "--profile",
+        message: format!("no AWS credentials found ({cause})\n  hint: pass --profile NAME, run `aws configure` or `aws sso login`, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"),
+    }
+}
+
+/// A region name such as `us-east-1` or `ap-southeast-2` (checked for shape
+/// only, so new regions keep working).
+pub fn check_region(region: &str) -> Result<(), InputError> {
+    let parts: Vec<&str> = region.split('-').collect();
+    let shaped = parts.len() >= 3
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()));
+    if shaped {
+        Ok(())
+    } else {
+        Err(InputError::Flag {
+            flag: "--region",
+            message: format!("\"{region}\" is not an AWS region name\n  hint: use a name like us-east-1 or eu-west-1 (from --region, AWS_REGION or your profile)"),
+        })
+    }
+}
+
+/// Turns a failed call into an error that names the action and, where it
+/// helps, how to fix it.
+pub fn failed<E, R>(action: impl Into<String>, err: SdkError<E, R>) -> AwsError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let hint = match &err {
+        SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Some(
+            "the AWS endpoint did not answer; check the network, --endpoint-url / AWS_ENDPOINT_URL and --region".to_string(),
+        ),
+        _ => match err.code() {
+            Some("ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch") => {
+                Some("the credentials were refused; refresh them (`aws sso login`) or pick another --profile".to_string())
+            }
+            Some(code) if code.contains("AccessDenied") => Some(
+                "the credentials lack a permission; see the README for what backend-ctl needs".to_string(),
+            ),
+            _ => None,
+        },
+    };
+    let cause = match err.code() {
+        Some(code) => format!("{code}: {}", err.message().unwrap_or("(no message)")),
+        None => DisplayErrorContext(&err).to_string(),
+    };
+    AwsError {
+        action: action.into(),
+        cause,
+        hint,
+    }
+}

@@ -1,0 +1,99 @@
+//! IAM roles: the execution role and the unauthenticated role.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_iam::types::Tag;
+use aws_sdk_iam::Client;
+use serde_json::Value;
+
+use crate::error::AwsError;
+use crate::observed::{RoleState, Tags};
+use crate::policy;
+
+fn decode(action: &str, doc: Option<&str>) -> Result<Value, AwsError> {
+    policy::decode(doc.unwrap_or("{}")).map_err(|cause| AwsError {
+        action: action.to_string(),
+        cause,
+        hint: None,
+    })
+}
+
+/// Reads a role and its inline policy `policy_name` at once; a missing role is `None`.
+pub async fn find(iam: &Client, name: &str, policy_name: &str) -> Result<Option<RoleState>, AwsError> {
+    let action = format!("reading IAM Role ({name})");
+    let (role, policy) = tokio::join!(
+        iam.get_role().role_name(name).send(),
+        super::role_policy::find(iam, name, policy_name)
+    );
+    let role = match role {
+        Ok(out) => out.role,
+        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => {
+            return Ok(None)
+        }
+        Err(e) => return Err(super::failed(action, e)),
+    };
+    let Some(role) = role else { return Ok(None) };
+    let tags: Tags = role
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
+    Ok(Some(RoleState {
+        arn: role.arn().to_string(),
+        trust: decode(&action, role.assume_role_policy_document())?,
+        tags,
+        // A role that vanished between the two reads has no policy either.
+        policy: policy?,
+    }))
+}
+
+/// Creates a role with its trust policy and our tags; returns its ARN.
+pub async fn create(iam: &Client, name: &str, trust: &Value, tags: &BTreeMap<String, String>) -> Result<String, AwsError> {
+    let tags: Vec<Tag> = tags
+        .iter()
+        .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
+        .collect();
+    let out = iam
+        .create_role()
+        .role_name(name)
+        .assume_role_policy_document(trust.to_string())
+        .description("Managed by backend-ctl")
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map_err(|e| super::failed(format!("creating IAM Role ({name})"), e))?;
+    Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
+}
+
+/// Puts the trust policy back.
+pub async fn update(iam: &Client, name: &str, trust: &Value) -> Result<(), AwsError> {
+    iam.update_assume_role_policy()
+        .role_name(name)
+        .policy_document(trust.to_string())
+        .send()
+        .await
+        .map_err(|e| super::failed(format!("updating IAM Role ({name}) trust policy"), e))?;
+    Ok(())
+}
+
+/// Deletes a role; a missing role is success. Policies added behind our back
+/// are removed first, since IAM refuses to delete a role that has any.
+pub async fn delete(iam: &Client, name: &str) -> Result<(), AwsError> {
+    let action = format!("deleting IAM Role ({name})");
+    for attempt in 0..2 {
+        match iam.delete_role().role_name(name).send().await {
+            Ok(_) => return Ok(()),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => {
+                return Ok(())
+            }
+            Err(e)
+                if attempt == 0
+                    && e.as_service_error().is_some_and(|s| s.is_delete_conflict_exception()) =>
+            {
+                super::role_policy::delete_all(iam, name).await?;
+            }
+            Err(e) => return Err(super::failed(action, e)),
+        }
+    }
+    Ok(())
+}

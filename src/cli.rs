@@ -1,0 +1,62 @@
+//! The command line: global flags and the commands, parsed by clap. Parsing
+//! only; what each command does lives in `commands`.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Provision and maintain the AWS backend of a mobile app: a Lambda function
+/// the app invokes with temporary credentials from a Cognito identity pool.
+#[derive(Debug, Parser)]
+#[command(name = "backend-ctl", version, about, long_about = None)]
+pub struct Cli {
+    /// The project's config file; paths inside it are relative to it.
+    #[arg(long, global = true, default_value = "config.toml", value_name = "PATH")]
+    pub config: PathBuf,
+    /// The stage (environment) to act on; part of every resource name.
+    #[arg(long, global = true, default_value = "dev", value_name = "NAME")]
+    pub stage: String,
+    /// The AWS region (else AWS_REGION or the profile's region).
+    #[arg(long, global = true, value_name = "REGION")]
+    pub region: Option<String>,
+    /// The AWS profile to take credentials and region from.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Send every AWS call to this endpoint (a local emulator); AWS_ENDPOINT_URL also works.
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// How results are printed on stdout.
+    #[arg(long, global = true, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+    /// More detail on stderr (-v: backend-ctl's debug log, -vv: the AWS SDK's too).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what `up` would create, update or delete, and why; changes nothing.
+    Plan,
+    /// Build the handler, then create or converge every resource and write the app's config.
+    Up {
+        /// Apply without asking (needed when stdin is not a terminal).
+        #[arg(short, long)]
+        yes: bool,
+    },
+    /// Build and redeploy the function's code only; uploads nothing when it did not change.
+    UpdateCode,
+    /// Delete everything this project and stage owns, and nothing else.
+    Teardown {
+        /// Delete without asking (needed when stdin is not a terminal).
+        #[arg(short, long)]
+        yes: bool,
+    },
+}

@@ -1,0 +1,220 @@
+//! The commands: each reads its input, builds, observes, plans and applies,
+//! in that order, so that bad input and failed builds stop before any AWS write.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use serde_json::json;
+
+use crate::apply;
+use crate::aws::{self, account, function, identity_pool, role, Clients, Connect};
+use crate::cli::{Cli, Command, Output};
+use crate::config::{self, Config};
+use crate::desired::{Desired, Names};
+use crate::error::{Error, InputError, OwnershipError};
+use crate::observed::Observed;
+use crate::outputs::{self, Summary};
+use crate::package;
+use crate::plan::{self, Plan};
+use crate::progress::Progress;
+
+/// Runs the command the user asked for.
+pub async fn run(cli: Cli) -> Result<(), Error> {
+    let config = config::load(&cli.config, &cli.stage)?;
+    let progress = Progress::new(cli.output == Output::Json && cli.verbose == 0);
+    let connect = Connect {
+        region: cli.region.clone(),
+        profile: cli.profile.clone(),
+        endpoint_url: cli.endpoint_url.clone(),
+    };
+    let clients = aws::connect(&connect).await?;
+    match cli.command {
+        Command::Plan => plan_cmd(&cli, &config, &clients, &progress).await,
+        Command::Up { yes } => up(&cli, &config, &clients, &progress, yes).await,
+        Command::UpdateCode => update_code(&cli, &config, &clients, &progress).await,
+        Command::Teardown { yes } => teardown(&cli, &config, &clients, &progress, yes).await,
+    }
+}
+
+/// Reads everything under our names in one round of concurrent calls (plus
+/// the reads that need a pool id).
+async fn observe(clients: &Clients, names: &Names, with_pool_roles: bool) -> Result<Observed, Error> {
+    let (account, exec_role, unauth_role, function, pools) = tokio::join!(
+        account::find(&clients.sts, &clients.region),
+        role::find(&clients.iam, &names.exec_role, &names.exec_policy),
+        role::find(&clients.iam, &names.unauth_role, &names.unauth_policy),
+        function::find(&clients.lambda, &names.function),
+        identity_pool::find(&clients.cognito, &names.pool, with_pool_roles),
+    );
+    let mut errors = Vec::new();
+    let mut keep = |e: crate::error::AwsError| errors.push(Error::from(e));
+    let account = account.map_err(&mut keep).ok();
+    let exec_role = exec_role.map_err(&mut keep).ok();
+    let unauth_role = unauth_role.map_err(&mut keep).ok();
+    let function = function.map_err(&mut keep).ok();
+    let pools = pools.map_err(&mut keep).ok();
+    let (Some(account), Some(exec_role), Some(unauth_role), Some(function), Some(pools)) =
+        (account, exec_role, unauth_role, function, pools)
+    else {
+        return Err(Error::all(errors));
+    };
+    Ok(Observed {
+        account,
+        exec_role,
+        unauth_role,
+        function,
+        pools,
+    })
+}
+
+fn ownership(errors: Vec<OwnershipError>) -> Error {
+    Error::all(errors.into_iter().map(Error::from).collect())
+}
+
+fn print_plan(cli: &Cli, heading: &str, plan: &Plan) {
+    match cli.output {
+        Output::Json => println!("{}", plan.to_json()),
+        Output::Text => println!("{heading}\n{plan}"),
+    }
+}
+
+/// Asks before the first write: on a terminal, a y/N prompt; elsewhere, `--yes` is required.
+fn confirm(yes: bool, command: &str) -> Result<(), Error> {
+    if yes {
+        return Ok(());
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(InputError::NeedsConfirmation(format!(
+            "`{command}` would change AWS resources and there is no terminal to ask on\n  hint: review `backend-ctl plan`, then run `backend-ctl {command} --yes`"
+        ))
+        .into());
+    }
+    eprint!("Apply these changes? [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut answer);
+    if matches!(answer.trim(), "y" | "Y" | "yes" | "YES" | "Yes") {
+        Ok(())
+    } else {
+        Err(Error::Declined)
+    }
+}
+
+fn heading(config: &Config, clients: &Clients, command: &str) -> String {
+    format!(
+        "{command} for {} (stage {}, region {}):",
+        config.project, config.stage, clients.region
+    )
+}
+
+async fn plan_cmd(cli: &Cli, config: &Config, clients: &Clients, progress: &Progress) -> Result<(), Error> {
+    let code = package::build(config, progress)?;
+    let names = Names::new(&config.project, &config.stage);
+    let observed = observe(clients, &names, true).await?;
+    let desired = Desired::new(config, &observed.account);
+    let plan = plan::up(&desired, &observed, &code).map_err(ownership)?;
+    print_plan(cli, &heading(config, clients, "Plan"), &plan);
+    Ok(())
+}
+
+async fn up(cli: &Cli, config: &Config, clients: &Clients, progress: &Progress, yes: bool) -> Result<(), Error> {
+    let code = package::build(config, progress)?;
+    let names = Names::new(&config.project, &config.stage);
+    let observed = observe(clients, &names, true).await?;
+    let desired = Desired::new(config, &observed.account);
+    let plan = plan::up(&desired, &observed, &code).map_err(ownership)?;
+    let pool = observed.pools.iter().find(|p| names.owns(&p.tags));
+    let pool_id = match (plan.is_noop(), pool) {
+        (true, Some(pool)) => {
+            progress.done("everything is up to date; nothing to change");
+            pool.id.clone()
+        }
+        _ => {
+            if !yes || cli.output == Output::Text {
+                eprintln!("{}\n{plan}", heading(config, clients, "Plan"));
+            }
+            confirm(yes, "up")?;
+            let applied = apply::up(clients, progress, &desired, &observed, &plan, &code).await?;
+            progress.done("all resources are up to date");
+            applied.pool_id
+        }
+    };
+    let mut summary = Summary {
+        project: config.project.clone(),
+        stage: config.stage.clone(),
+        region: clients.region.clone(),
+        function_name: names.function.clone(),
+        function_arn: desired.function_arn.clone(),
+        identity_pool_id: pool_id,
+        execution_role_arn: plan::role_arn(&desired, &names.exec_role),
+        unauthenticated_role_arn: plan::role_arn(&desired, &names.unauth_role),
+        app_config: config.app_config_path.as_ref().map(|p| p.display().to_string()),
+    };
+    if let Some(path) = &config.app_config_path {
+        if outputs::write_app_config(path, &summary)? {
+            progress.done(&format!("wrote {}", path.display()));
+        }
+    } else {
+        summary.app_config = None;
+    }
+    match cli.output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default()),
+        Output::Text => print!("{}", summary.text()),
+    }
+    Ok(())
+}
+
+async fn update_code(cli: &Cli, config: &Config, clients: &Clients, progress: &Progress) -> Result<(), Error> {
+    let code = package::build(config, progress)?;
+    let names = Names::new(&config.project, &config.stage);
+    let Some(found) = function::find(&clients.lambda, &names.function).await? else {
+        return Err(OwnershipError::NotDeployed { name: names.function }.into());
+    };
+    if let Some(foreign) = plan::foreign_function(&names, &found) {
+        return Err(foreign.into());
+    }
+    let updated = found.code_sha256 != code.sha256 || found.architecture != config.architecture.as_str();
+    if updated {
+        progress.step(&format!("uploading code to Lambda function {}", names.function));
+        function::update_code(&clients.lambda, progress, &names.function, &code, config.architecture).await?;
+        progress.note(&format!("waiting for Lambda function {} to finish updating", names.function));
+        function::wait(&clients.lambda, progress, &names.function, function::Wait::Updated, function::WAIT_LIMIT).await?;
+        progress.done("code deployed");
+    } else {
+        progress.done("code unchanged; nothing uploaded");
+    }
+    match cli.output {
+        Output::Json => println!(
+            "{}",
+            json!({"function_arn": found.arn, "code_sha256": code.sha256, "updated": updated})
+        ),
+        Output::Text => println!(
+            "{} {} (CodeSha256 {})",
+            if updated { "updated" } else { "unchanged" },
+            found.arn,
+            code.sha256
+        ),
+    }
+    Ok(())
+}
+
+async fn teardown(cli: &Cli, config: &Config, clients: &Clients, progress: &Progress, yes: bool) -> Result<(), Error> {
+    let names = Names::new(&config.project, &config.stage);
+    let observed = observe(clients, &names, false).await?;
+    let plan = plan::teardown(&names, &observed).map_err(ownership)?;
+    if plan.is_noop() || plan.steps.is_empty() {
+        progress.done("nothing to delete");
+    } else {
+        if !yes || cli.output == Output::Text {
+            eprintln!("{}\n{plan}", heading(config, clients, "Teardown"));
+        }
+        confirm(yes, "teardown")?;
+        apply::teardown(clients, progress, &names, &observed, &plan).await?;
+        progress.done("everything is deleted");
+    }
+    let (_, _, deleted) = plan.counts();
+    match cli.output {
+        Output::Json => println!("{}", json!({"deleted": deleted, "plan": plan.to_json()})),
+        Output::Text => println!("deleted {deleted} resources of {} (stage {})", config.project, config.stage),
+    }
+    Ok(())
+}

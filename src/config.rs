@@ -1,0 +1,343 @@
+//! The project's desired settings: `config.toml` plus flags, parsed and
+//! validated without any I/O beyond reading the files it names.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::InputError;
+
+/// Lambda's own limits and what our names need room for.
+pub const MEMORY_MB: std::ops::RangeInclusive<u32> = 128..=10240;
+pub const TIMEOUT_S: std::ops::RangeInclusive<u32> = 1..=900;
+pub const RESERVED_CONCURRENCY: std::ops::RangeInclusive<u32> = 1..=1000;
+/// IAM role names are at most 64 characters; the longest we derive is `{project}-{stage}-unauth`.
+pub const MAX_ROLE_NAME: usize = 64;
+pub const LONGEST_SUFFIX: &str = "-unauth";
+/// Variables Lambda sets itself; a function may not override them.
+const RESERVED_ENV: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// The CPU the function runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Architecture {
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+impl Architecture {
+    /// The name Lambda uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64",
+            Architecture::Arm64 => "arm64",
+        }
+    }
+
+    /// The Rust target triple that builds for it.
+    pub fn target_triple(self) -> &'static str {
+        match self {
+            Architecture::X86_64 => "x86_64-unknown-linux-gnu",
+            Architecture::Arm64 => "aarch64-unknown-linux-gnu",
+        }
+    }
+}
+
+/// A number checked against an inclusive range while the TOML is parsed, so
+/// that the error carries the line, the column and the field.
+macro_rules! bounded {
+    ($name:ident, $range:expr, $what:literal) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+        #[serde(try_from = "i64")]
+        pub struct $name(pub u32);
+
+        impl TryFrom<i64> for $name {
+            type Error = String;
+            fn try_from(v: i64) -> Result<Self, String> {
+                let range = $range;
+                match u32::try_from(v) {
+                    Ok(n) if range.contains(&n) => Ok($name(n)),
+                    _ => Err(format!(
+                        concat!($what, " must be between {} and {}, not {}"),
+                        range.start(),
+                        range.end(),
+                        v
+                    )),
+                }
+            }
+        }
+    };
+}
+
+bounded!(MemoryMb, MEMORY_MB, "memory_mb (MB)");
+bounded!(TimeoutS, TIMEOUT_S, "timeout_s (seconds)");
+bounded!(
+    ReservedConcurrency,
+    RESERVED_CONCURRENCY,
+    "reserved_concurrency (a cap on concurrent runs, which keeps anonymous callers from running up the bill)"
+);
+
+/// A project or stage name: letters, digits, `-` and `_`, starting with a letter.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct Name(pub String);
+
+impl TryFrom<String> for Name {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        check_name(&s).map(|()| Name(s))
+    }
+}
+
+/// Checks a project or stage name against what every derived AWS name allows.
+pub fn check_name(s: &str) -> Result<(), String> {
+    let mut chars = s.chars();
+    match chars.next() {
+        None => Err("must not be empty".into()),
+        Some(c) if !c.is_ascii_alphabetic() => {
+            Err(format!("\"{s}\" must start with a letter (a-z, A-Z)"))
+        }
+        _ if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') => Err(
+            format!("\"{s}\" may hold only letters, digits, '-' and '_' (it is part of IAM, Lambda and Cognito names)"),
+        ),
+        _ => Ok(()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    project: Name,
+    handler: RawHandler,
+    #[serde(default)]
+    function: RawFunction,
+    #[serde(default)]
+    app: RawApp,
+    #[serde(default)]
+    policies: RawPolicies,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHandler {
+    path: PathBuf,
+    #[serde(default = "default_binary")]
+    binary: String,
+}
+
+fn default_binary() -> String {
+    "bootstrap".into()
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFunction {
+    #[serde(default = "default_arch")]
+    architecture: Architecture,
+    #[serde(default = "default_memory")]
+    memory_mb: MemoryMb,
+    #[serde(default = "default_timeout")]
+    timeout_s: TimeoutS,
+    #[serde(default = "default_concurrency")]
+    reserved_concurrency: ReservedConcurrency,
+    #[serde(default)]
+    environment: BTreeMap<String, String>,
+}
+
+impl Default for RawFunction {
+    fn default() -> Self {
+        RawFunction {
+            architecture: default_arch(),
+            memory_mb: default_memory(),
+            timeout_s: default_timeout(),
+            reserved_concurrency: default_concurrency(),
+            environment: BTreeMap::new(),
+        }
+    }
+}
+
+fn default_arch() -> Architecture {
+    Architecture::X86_64
+}
+fn default_memory() -> MemoryMb {
+    MemoryMb(128)
+}
+fn default_timeout() -> TimeoutS {
+    TimeoutS(10)
+}
+fn default_concurrency() -> ReservedConcurrency {
+    ReservedConcurrency(10)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawApp {
+    config_path: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPolicies {
+    #[serde(default = "default_policies_dir")]
+    dir: PathBuf,
+}
+
+impl Default for RawPolicies {
+    fn default() -> Self {
+        RawPolicies {
+            dir: default_policies_dir(),
+        }
+    }
+}
+
+fn default_policies_dir() -> PathBuf {
+    PathBuf::from("policies")
+}
+
+/// The validated configuration; paths are resolved against the config file's folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub path: PathBuf,
+    pub project: String,
+    pub stage: String,
+    pub handler_path: PathBuf,
+    pub binary: String,
+    pub architecture: Architecture,
+    pub memory_mb: u32,
+    pub timeout_s: u32,
+    pub reserved_concurrency: u32,
+    pub environment: BTreeMap<String, String>,
+    pub app_config_path: Option<PathBuf>,
+    /// Extra execution-policy statements (`policies/execution.json`), not yet rendered.
+    pub extra_statements: Vec<serde_json::Value>,
+    pub extra_statements_path: PathBuf,
+}
+
+/// Reads and validates the config file and the policy templates it names.
+pub fn load(path: &Path, stage: &str) -> Result<Config, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|source| InputError::ConfigUnreadable {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut config = parse(&text, path, stage)?;
+    let template = config.extra_statements_path.clone();
+    config.extra_statements = match std::fs::read_to_string(&template) {
+        Ok(text) => crate::policy::parse_extra_statements(&text).map_err(|message| {
+            InputError::Policy {
+                what: "policy template",
+                path: template,
+                message,
+            }
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => {
+            return Err(InputError::Policy {
+                what: "policy template",
+                path: template,
+                message: e.to_string(),
+            })
+        }
+    };
+    Ok(config)
+}
+
+/// Parses and validates the text of a config file (pure: no file is read).
+pub fn parse(text: &str, path: &Path, stage: &str) -> Result<Config, InputError> {
+    let invalid = |message: String| InputError::ConfigInvalid {
+        path: path.to_path_buf(),
+        message,
+    };
+    let raw: RawConfig = toml::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    check_name(stage).map_err(|message| InputError::Flag {
+        flag: "--stage",
+        message,
+    })?;
+    let project = raw.project.0;
+    let longest = format!("{project}-{stage}{LONGEST_SUFFIX}");
+    if longest.len() > MAX_ROLE_NAME {
+        return Err(invalid(format!(
+            "project: \"{project}\" with stage \"{stage}\" gives the IAM role name \"{longest}\" ({} characters); IAM allows {MAX_ROLE_NAME}\n  hint: shorten `project` (or --stage) by {} characters",
+            longest.len(),
+            longest.len() - MAX_ROLE_NAME
+        )));
+    }
+    for (key, value) in &raw.function.environment {
+        check_env_key(key).map_err(|m| invalid(format!("function.environment: {m}")))?;
+        if value.len() > 4096 {
+            return Err(invalid(format!(
+                "function.environment.{key}: the value is {} bytes; Lambda allows 4 KB for all variables",
+                value.len()
+            )));
+        }
+    }
+    let env_size: usize = raw
+        .function
+        .environment
+        .iter()
+        .map(|(k, v)| k.len() + v.len())
+        .sum();
+    if env_size > 4096 {
+        return Err(invalid(format!(
+            "function.environment: the variables take {env_size} bytes; Lambda allows 4096 in all"
+        )));
+    }
+    if raw.handler.binary.is_empty() {
+        return Err(invalid("handler.binary must not be empty".into()));
+    }
+    // "" for a bare file name, so that paths print as the user wrote them.
+    let base = path.parent().unwrap_or(Path::new(""));
+    Ok(Config {
+        path: path.to_path_buf(),
+        project,
+        stage: stage.to_string(),
+        handler_path: base.join(&raw.handler.path),
+        binary: raw.handler.binary,
+        architecture: raw.function.architecture,
+        memory_mb: raw.function.memory_mb.0,
+        timeout_s: raw.function.timeout_s.0,
+        reserved_concurrency: raw.function.reserved_concurrency.0,
+        environment: raw.function.environment,
+        app_config_path: raw.app.config_path.map(|p| base.join(p)),
+        extra_statements: Vec::new(),
+        extra_statements_path: base.join(raw.policies.dir).join("execution.json"),
+    })
+}
+
+fn check_env_key(key: &str) -> Result<(), String> {
+    let mut chars = key.chars();
+    let valid = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!(
+            "\"{key}\" is not a valid variable name (a letter, then letters, digits or '_')"
+        ));
+    }
+    if RESERVED_ENV.contains(&key) {
+        return Err(format!("\"{key}\" is reserved by Lambda and cannot be set"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,140 @@
+//! The desired state: every name, tag, setting and policy that `up` converges
+//! to, derived from the config alone (and, for ARNs, the account).
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::config::{Architecture, Config};
+use crate::policy::{self, Account};
+
+pub const TAG_PROJECT: &str = "backend-ctl:project";
+pub const TAG_STAGE: &str = "backend-ctl:stage";
+pub const RUNTIME: &str = "provided.al2023";
+pub const HANDLER: &str = "bootstrap";
+
+/// The names of everything we own; they depend on project and stage only, so a
+/// lost local file never loses track of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    pub project: String,
+    pub stage: String,
+    pub exec_role: String,
+    pub exec_policy: String,
+    pub function: String,
+    pub pool: String,
+    pub unauth_role: String,
+    pub unauth_policy: String,
+}
+
+impl Names {
+    pub fn new(project: &str, stage: &str) -> Names {
+        let base = format!("{project}-{stage}");
+        Names {
+            project: project.to_string(),
+            stage: stage.to_string(),
+            exec_role: format!("{base}-exec"),
+            exec_policy: format!("{base}-exec"),
+            function: base.clone(),
+            pool: base.clone(),
+            unauth_role: format!("{base}-unauth"),
+            unauth_policy: format!("{base}-invoke"),
+        }
+    }
+
+    /// The ownership tags every resource carries.
+    pub fn tags(&self) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            (TAG_PROJECT.to_string(), self.project.clone()),
+            (TAG_STAGE.to_string(), self.stage.clone()),
+        ])
+    }
+
+    /// Whether a resource with these tags is ours.
+    pub fn owns(&self, tags: &BTreeMap<String, String>) -> bool {
+        tags.get(TAG_PROJECT) == Some(&self.project) && tags.get(TAG_STAGE) == Some(&self.stage)
+    }
+
+    /// The function's ARN, known without asking Lambda.
+    pub fn function_arn(&self, account: &Account) -> String {
+        format!(
+            "arn:{}:lambda:{}:{}:function:{}",
+            account.partition, account.region, account.account_id, self.function
+        )
+    }
+}
+
+/// The function's settings that `up` converges (code aside).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionSpec {
+    pub runtime: String,
+    pub handler: String,
+    pub architecture: Architecture,
+    pub memory_mb: u32,
+    pub timeout_s: u32,
+    pub environment: BTreeMap<String, String>,
+    pub reserved_concurrency: u32,
+}
+
+/// The function's code, as built and zipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Code {
+    pub zip: Vec<u8>,
+    /// base64(SHA-256(zip)), as Lambda reports `CodeSha256`.
+    pub sha256: String,
+}
+
+/// Everything `up` converges to.
+#[derive(Debug, Clone)]
+pub struct Desired {
+    pub names: Names,
+    pub account: Account,
+    pub exec_trust: Value,
+    pub exec_policy: Value,
+    pub function: FunctionSpec,
+    pub function_arn: String,
+    pub invoke_policy: Value,
+}
+
+impl Desired {
+    pub fn new(config: &Config, account: &Account) -> Desired {
+        let names = Names::new(&config.project, &config.stage);
+        let vars = [
+            ("partition", account.partition.as_str()),
+            ("account_id", account.account_id.as_str()),
+            ("region", account.region.as_str()),
+            ("function_name", names.function.as_str()),
+            ("project", names.project.as_str()),
+            ("stage", names.stage.as_str()),
+        ];
+        let exec_policy =
+            policy::exec_policy(account, &names.function, &config.extra_statements, &vars);
+        let function_arn = names.function_arn(account);
+        Desired {
+            exec_trust: policy::exec_trust(),
+            exec_policy,
+            function: function_spec(config),
+            invoke_policy: policy::invoke_policy(&function_arn),
+            function_arn,
+            names,
+            account: account.clone(),
+        }
+    }
+
+    /// The unauthenticated role's trust policy, which names the pool.
+    pub fn unauth_trust(&self, pool_id: &str) -> Value {
+        policy::unauth_trust(pool_id)
+    }
+}
+
+pub fn function_spec(config: &Config) -> FunctionSpec {
+    FunctionSpec {
+        runtime: RUNTIME.into(),
+        handler: HANDLER.into(),
+        architecture: config.architecture,
+        memory_mb: config.memory_mb,
+        timeout_s: config.timeout_s,
+        environment: config.environment.clone(),
+        reserved_concurrency: config.reserved_concurrency,
+    }
+}

@@ -1,0 +1,70 @@
+//! What exists in AWS under our names, as read by the AWS layer: plain data
+//! that the plan compares with the desired state.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::aws::identity_pool::Unmanaged;
+use crate::aws::pool_roles::RoleMappings;
+use crate::policy::Account;
+
+pub type Tags = BTreeMap<String, String>;
+
+/// An IAM role and, when read, its inline policy of our name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleState {
+    pub arn: String,
+    pub trust: Value,
+    pub tags: Tags,
+    pub policy: Option<Value>,
+}
+
+/// A Lambda function as `GetFunction` reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionState {
+    pub arn: String,
+    pub runtime: String,
+    pub handler: String,
+    pub architecture: String,
+    pub memory_mb: i32,
+    pub timeout_s: i32,
+    pub environment: BTreeMap<String, String>,
+    pub role: String,
+    pub code_sha256: String,
+    pub reserved_concurrency: Option<i32>,
+    pub tags: Tags,
+    pub state: String,
+    pub last_update_status: String,
+}
+
+/// An identity pool with one of our names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolState {
+    pub id: String,
+    pub name: String,
+    pub allow_unauthenticated: bool,
+    pub allow_classic_flow: bool,
+    pub tags: Tags,
+    /// Settings we do not manage, passed back unchanged on update.
+    pub unmanaged: Unmanaged,
+    /// The pool's roles (`GetIdentityPoolRoles`), when read.
+    pub roles: Option<PoolRolesState>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PoolRolesState {
+    pub roles: BTreeMap<String, String>,
+    pub mappings: RoleMappings,
+}
+
+/// Everything found under our names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Observed {
+    pub account: Account,
+    pub exec_role: Option<RoleState>,
+    pub function: Option<FunctionState>,
+    /// Every pool named like ours, owned or not.
+    pub pools: Vec<PoolState>,
+    pub unauth_role: Option<RoleState>,
+}

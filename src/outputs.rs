@@ -1,0 +1,162 @@
+//! What `up` leaves the user: a summary (text or JSON on stdout) and the
+//! Android app's `awsconfiguration.json`, merged into any existing file.
+
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+
+use crate::error::Error;
+
+/// The facts an app or a script needs after `up`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub project: String,
+    pub stage: String,
+    pub region: String,
+    pub function_name: String,
+    pub function_arn: String,
+    pub identity_pool_id: String,
+    pub execution_role_arn: String,
+    pub unauthenticated_role_arn: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub app_config: Option<String>,
+}
+
+impl Summary {
+    pub fn text(&self) -> String {
+        let mut out = format!(
+            "project            {} (stage {})\nregion             {}\nfunction           {}\nidentity pool      {}\nexecution role     {}\nunauthenticated    {}\n",
+            self.project,
+            self.stage,
+            self.region,
+            self.function_arn,
+            self.identity_pool_id,
+            self.execution_role_arn,
+            self.unauthenticated_role_arn
+        );
+        if let Some(path) = &self.app_config {
+            out.push_str(&format!("app config         {path}\n"));
+        }
+        out
+    }
+}
+
+/// Sets our keys in an app config document, keeping every other key.
+pub fn merge_app_config(existing: Option<Value>, summary: &Summary) -> Value {
+    let mut doc = match existing {
+        Some(Value::Object(map)) => map,
+        _ => Map::new(),
+    };
+    doc.entry("Version").or_insert_with(|| json!("1.0"));
+    set_path(
+        &mut doc,
+        &["CredentialsProvider", "CognitoIdentity", "Default"],
+        &[
+            ("PoolId", json!(summary.identity_pool_id)),
+            ("Region", json!(summary.region)),
+        ],
+    );
+    set_path(
+        &mut doc,
+        &["LambdaInvoker", "Default"],
+        &[
+            ("Region", json!(summary.region)),
+            ("FunctionName", json!(summary.function_name)),
+        ],
+    );
+    Value::Object(doc)
+}
+
+fn set_path(doc: &mut Map<String, Value>, path: &[&str], values: &[(&str, Value)]) {
+    let mut node = doc;
+    for key in path {
+        let entry = node.entry(key.to_string()).or_insert_with(|| json!({}));
+        if !entry.is_object() {
+            *entry = json!({});
+        }
+        let Value::Object(next) = entry else { return };
+        node = next;
+    }
+    for (k, v) in values {
+        node.insert(k.to_string(), v.clone());
+    }
+}
+
+/// Writes the app config atomically, only when its content changes.
+pub fn write_app_config(path: &Path, summary: &Summary) -> Result<bool, Error> {
+    let io = |action: &'static str| {
+        move |source| Error::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
+    };
+    let existing = match std::fs::read_to_string(path) {
+        Ok(text) => Some(serde_json::from_str::<Value>(&text).map_err(|e| Error::Io {
+            action: "cannot merge into",
+            path: path.to_path_buf(),
+            source: std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!("it is not valid JSON ({e}); fix or remove it"),
+            ),
+        })?),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io("cannot read")(e)),
+    };
+    let merged = merge_app_config(existing.clone(), summary);
+    if existing.as_ref() == Some(&merged) {
+        return Ok(false);
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(io("cannot create the folder of"))?;
+    }
+    let mut text = serde_json::to_string_pretty(&merged).unwrap_or_default();
+    text.push('\n');
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).map_err(io("cannot write"))?;
+    std::fs::rename(&tmp, path).map_err(io("cannot write"))?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary() -> Summary {
+        Summary {
+            project: "p".into(),
+            stage: "dev".into(),
+            region: "eu-west-1".into(),
+            function_name: "p-dev".into(),
+            function_arn: "arn:aws:lambda:eu-west-1:1:function:p-dev".into(),
+            identity_pool_id: "eu-west-1:abc".into(),
+            execution_role_arn: "arn:aws:iam::1:role/p-dev-exec".into(),
+            unauthenticated_role_arn: "arn:aws:iam::1:role/p-dev-unauth".into(),
+            app_config: None,
+        }
+    }
+
+    #[test]
+    fn fresh_file_has_our_sections() {
+        let doc = merge_app_config(None, &summary());
+        assert_eq!(doc["CredentialsProvider"]["CognitoIdentity"]["Default"]["PoolId"], "eu-west-1:abc");
+        assert_eq!(doc["CredentialsProvider"]["CognitoIdentity"]["Default"]["Region"], "eu-west-1");
+        assert_eq!(doc["LambdaInvoker"]["Default"]["FunctionName"], "p-dev");
+        assert_eq!(doc["LambdaInvoker"]["Default"]["Region"], "eu-west-1");
+    }
+
+    #[test]
+    fn keys_that_are_not_ours_are_kept() {
+        let existing = json!({
+            "Version": "0.9",
+            "PinpointAnalytics": {"Default": {"AppId": "x"}},
+            "CredentialsProvider": {"CognitoIdentity": {"Default": {"PoolId": "old", "Extra": 1}}}
+        });
+        let doc = merge_app_config(Some(existing), &summary());
+        assert_eq!(doc["Version"], "0.9");
+        assert_eq!(doc["PinpointAnalytics"]["Default"]["AppId"], "x");
+        assert_eq!(doc["CredentialsProvider"]["CognitoIdentity"]["Default"]["Extra"], 1);
+        assert_eq!(doc["CredentialsProvider"]["CognitoIdentity"]["Default"]["PoolId"], "eu-west-1:abc");
+    }
+}

@@ -1,0 +1,267 @@
+//! IAM policy documents: rendering ours, reading back what IAM returns
+//! (URL-encoded), and comparing them as JSON values.
+
+use serde_json::{json, Map, Value};
+
+/// Where the resources live; fills ARNs and template variables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub partition: String,
+    pub account_id: String,
+    pub region: String,
+}
+
+/// The variables a policy template may use, as `${name}`.
+pub const TEMPLATE_VARS: &[&str] = &[
+    "partition",
+    "account_id",
+    "region",
+    "function_name",
+    "project",
+    "stage",
+];
+
+/// Trust policy of the execution role: Lambda may assume it.
+pub fn exec_trust() -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+/// The function's own log group, and nothing wider.
+pub fn log_group_arn(account: &Account, function: &str) -> String {
+    format!(
+        "arn:{}:logs:{}:{}:log-group:/aws/lambda/{function}",
+        account.partition, account.region, account.account_id
+    )
+}
+
+/// The execution role's inline policy: its own logs, plus the user's statements.
+pub fn exec_policy(account: &Account, function: &str, extra: &[Value], vars: &[(&str, &str)]) -> Value {
+    let group = log_group_arn(account, function);
+    let mut statements = vec![
+        json!({
+            "Sid": "OwnLogGroup",
+            "Effect": "Allow",
+            "Action": "logs:CreateLogGroup",
+            "Resource": format!("{group}:*")
+        }),
+        json!({
+            "Sid": "OwnLogStreams",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": format!("{group}:log-stream:*")
+        }),
+    ];
+    statements.extend(extra.iter().map(|s| substitute(s, vars)));
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// Trust policy of the unauthenticated role: only unauthenticated identities of
+/// *our* pool may assume it (without `aud`, any pool's tokens could).
+pub fn unauth_trust(pool_id: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Action": "sts:AssumeRoleWithWebIdentity",
+            "Condition": {
+                "StringEquals": {"cognito-identity.amazonaws.com:aud": pool_id},
+                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}
+            }
+        }]
+    })
+}
+
+/// The unauthenticated role's policy: invoke our function, nothing else.
+pub fn invoke_policy(function_arn: &str) -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Action": "lambda:InvokeFunction",
+            "Resource": function_arn
+        }]
+    })
+}
+
+/// Parses `policies/execution.json`: `{"Statement": [...]}` with statements
+/// that have an `Effect`, an action and a resource, and only known variables.
+pub fn parse_extra_statements(text: &str) -> Result<Vec<Value>, String> {
+    let doc: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
+    let Some(obj) = doc.as_object() else {
+        return Err("must be a JSON object like {\"Statement\": [...]}".into());
+    };
+    if let Some(key) = obj.keys().find(|k| *k != "Statement" && *k != "Comment") {
+        return Err(format!(
+            "unknown key \"{key}\"; the file holds only \"Statement\" (and an optional \"Comment\")"
+        ));
+    }
+    let statements = match obj.get("Statement") {
+        None => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items.clone(),
+        Some(_) => return Err("\"Statement\" must be an array of statements".into()),
+    };
+    for (i, statement) in statements.iter().enumerate() {
+        check_statement(statement).map_err(|m| format!("Statement[{i}]: {m}"))?;
+    }
+    Ok(statements)
+}
+
+fn check_statement(statement: &Value) -> Result<(), String> {
+    let Some(s) = statement.as_object() else {
+        return Err("must be an object".into());
+    };
+    match s.get("Effect").and_then(Value::as_str) {
+        Some("Allow" | "Deny") => {}
+        _ => return Err("\"Effect\" must be \"Allow\" or \"Deny\"".into()),
+    }
+    if !s.contains_key("Action") && !s.contains_key("NotAction") {
+        return Err("needs \"Action\" (or \"NotAction\")".into());
+    }
+    if !s.contains_key("Resource") && !s.contains_key("NotResource") {
+        return Err("needs \"Resource\" (or \"NotResource\")".into());
+    }
+    if s.contains_key("Principal") {
+        return Err("an identity policy has no \"Principal\"".into());
+    }
+    check_vars(statement)
+}
+
+fn check_vars(value: &Value) -> Result<(), String> {
+    match value {
+        Value::String(s) => {
+            let mut rest = s.as_str();
+            while let Some(start) = rest.find("${") {
+                let after = &rest[start + 2..];
+                let Some(end) = after.find('}') else {
+                    return Err(format!("unclosed \"${{\" in \"{s}\""));
+                };
+                let name = &after[..end];
+                // IAM's own policy variables (${aws:username}, ...) pass through.
+                if !name.contains(':') && !TEMPLATE_VARS.contains(&name) {
+                    return Err(format!(
+                        "unknown variable ${{{name}}}; known: {}",
+                        TEMPLATE_VARS
+                            .iter()
+                            .map(|v| format!("${{{v}}}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ));
+                }
+                rest = &after[end + 1..];
+            }
+            Ok(())
+        }
+        Value::Array(items) => items.iter().try_for_each(check_vars),
+        Value::Object(map) => map.values().try_for_each(check_vars),
+        _ => Ok(()),
+    }
+}
+
+fn substitute(value: &Value, vars: &[(&str, &str)]) -> Value {
+    match value {
+        Value::String(s) => {
+            let mut out = s.clone();
+            for (name, v) in vars {
+                out = out.replace(&format!("${{{name}}}"), v);
+            }
+            Value::String(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(|v| substitute(v, vars)).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), substitute(v, vars)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Decodes a policy document as IAM returns it (URL-encoded JSON).
+pub fn decode(document: &str) -> Result<Value, String> {
+    let decoded = percent_encoding::percent_decode_str(document)
+        .decode_utf8()
+        .map_err(|e| format!("policy document is not UTF-8: {e}"))?;
+    serde_json::from_str(&decoded).map_err(|e| format!("policy document is not JSON: {e}"))
+}
+
+/// Whether two policy documents grant the same thing, however IAM spelled them:
+/// a lone statement or value equals a one-element array, and the order of
+/// values inside `Action`/`Resource`-like lists does not matter.
+pub fn same(a: &Value, b: &Value) -> bool {
+    normalize(a) == normalize(b)
+}
+
+fn normalize(doc: &Value) -> Value {
+    let mut doc = doc.clone();
+    if let Some(obj) = doc.as_object_mut() {
+        if let Some(statement) = obj.get_mut("Statement") {
+            let list = match statement.take() {
+                Value::Array(items) => items,
+                single => vec![single],
+            };
+            *statement = Value::Array(list.iter().map(normalize_statement).collect());
+        }
+    }
+    doc
+}
+
+fn normalize_statement(statement: &Value) -> Value {
+    let Some(map) = statement.as_object() else {
+        return statement.clone();
+    };
+    let mut out = Map::new();
+    for (key, value) in map {
+        let value = match key.as_str() {
+            "Action" | "NotAction" | "Resource" | "NotResource" => as_sorted_list(value),
+            "Principal" | "NotPrincipal" => match value {
+                Value::Object(p) => Value::Object(
+                    p.iter()
+                        .map(|(k, v)| (k.clone(), as_sorted_list(v)))
+                        .collect(),
+                ),
+                other => other.clone(),
+            },
+            "Condition" => match value {
+                Value::Object(ops) => Value::Object(
+                    ops.iter()
+                        .map(|(op, keys)| {
+                            let keys = match keys {
+                                Value::Object(k) => Value::Object(
+                                    k.iter()
+                                        .map(|(name, v)| (name.clone(), as_sorted_list(v)))
+                                        .collect(),
+                                ),
+                                other => other.clone(),
+                            };
+                            (op.clone(), keys)
+                        })
+                        .collect(),
+                ),
+                other => other.clone(),
+            },
+            _ => value.clone(),
+        };
+        out.insert(key.clone(), value);
+    }
+    Value::Object(out)
+}
+
+fn as_sorted_list(value: &Value) -> Value {
+    let mut items: Vec<Value> = match value {
+        Value::Array(items) => items.clone(),
+        single => vec![single.clone()],
+    };
+    items.sort_by_key(|v| v.to_string());
+    Value::Array(items)
+}
+
+#[cfg(test)]
+mod tests;
