@@ -241,6 +241,7 @@ pub fn load(path: &Path, stage: &str) -> Result<Config, InputError> {
         source,
     })?;
     let mut config = parse(&text, path, stage)?;
+    check_handler_crate(&config)?;
     let template = config.extra_statements_path.clone();
     config.extra_statements = match std::fs::read_to_string(&template) {
         Ok(text) => crate::policy::parse_extra_statements(&text).map_err(|message| {
@@ -321,6 +322,25 @@ pub fn parse(text: &str, path: &Path, stage: &str) -> Result<Config, InputError>
         app_config_path: raw.app.config_path.map(|p| base.join(p)),
         extra_statements: Vec::new(),
         extra_statements_path: base.join(raw.policies.dir).join("execution.json"),
+    })
+}
+
+/// The handler path must be a crate folder: caught here, before any build or AWS call.
+fn check_handler_crate(config: &Config) -> Result<(), InputError> {
+    let dir = &config.handler_path;
+    let problem = if !dir.is_dir() {
+        "is not a folder"
+    } else if !dir.join("Cargo.toml").is_file() {
+        "is not a Rust crate (it has no Cargo.toml)"
+    } else {
+        return Ok(());
+    };
+    Err(InputError::ConfigInvalid {
+        path: config.path.clone(),
+        message: format!(
+            "handler.path: {} {problem}\n  hint: set [handler] path to the folder of your handler crate (relative to the config file)",
+            dir.display()
+        ),
     })
 }
 

@@ -1,0 +1,252 @@
+use super::*;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::InputError;
+
+const PATH: &str = "/p/config.toml";
+
+fn parse_dev(text: &str) -> Result<Config, InputError> {
+    parse(text, Path::new(PATH), "dev")
+}
+
+/// A valid config whose `[function]` table holds `function`, starting on line 7.
+fn with_function(function: &str) -> String {
+    format!("project = \"shop\"\n\n[handler]\npath = \"handler\"\n\n[function]\n{function}\n")
+}
+
+/// A valid config with this project name on line 1.
+fn with_project(project: &str) -> String {
+    format!("project = \"{project}\"\n\n[handler]\npath = \"handler\"\n")
+}
+
+fn invalid_message(text: &str) -> String {
+    match parse_dev(text) {
+        Err(InputError::ConfigInvalid { path, message }) => {
+            assert_eq!(path, Path::new(PATH));
+            message
+        }
+        other => panic!("expected ConfigInvalid, got {other:?}"),
+    }
+}
+
+#[test]
+fn minimal_config_gets_defaults_and_paths_relative_to_its_folder() {
+    let config = parse_dev("project = \"shop\"\n\n[handler]\npath = \"handler\"\n").unwrap();
+    assert_eq!(
+        config,
+        Config {
+            path: PathBuf::from(PATH),
+            project: "shop".into(),
+            stage: "dev".into(),
+            handler_path: PathBuf::from("/p/handler"),
+            binary: "bootstrap".into(),
+            architecture: Architecture::X86_64,
+            memory_mb: 128,
+            timeout_s: 10,
+            reserved_concurrency: 10,
+            environment: BTreeMap::new(),
+            app_config_path: None,
+            extra_statements: Vec::new(),
+            extra_statements_path: PathBuf::from("/p/policies/execution.json"),
+        }
+    );
+}
+
+#[test]
+fn full_config_keeps_every_setting() {
+    let text = r#"
+project = "my-shop_2"
+
+[handler]
+path = "../handler"
+binary = "api"
+
+[function]
+architecture = "arm64"
+memory_mb = 10240
+timeout_s = 900
+reserved_concurrency = 1000
+environment = { LOG_LEVEL = "debug", API_URL = "https://api.example" }
+
+[app]
+config_path = "app/config.json"
+
+[policies]
+dir = "iam"
+"#;
+    let config = parse(text, Path::new(PATH), "prod-eu_1").unwrap();
+    assert_eq!(config.project, "my-shop_2");
+    assert_eq!(config.stage, "prod-eu_1");
+    assert_eq!(config.handler_path, Path::new("/p/../handler"));
+    assert_eq!(config.binary, "api");
+    assert_eq!(config.architecture, Architecture::Arm64);
+    assert_eq!(
+        (config.memory_mb, config.timeout_s, config.reserved_concurrency),
+        (10240, 900, 1000)
+    );
+    assert_eq!(
+        config.environment,
+        BTreeMap::from([
+            ("API_URL".to_string(), "https://api.example".to_string()),
+            ("LOG_LEVEL".to_string(), "debug".to_string()),
+        ])
+    );
+    assert_eq!(config.app_config_path.as_deref(), Some(Path::new("/p/app/config.json")));
+    assert_eq!(config.extra_statements_path, Path::new("/p/iam/execution.json"));
+}
+
+#[test]
+fn lowest_limits_are_accepted() {
+    let config =
+        parse_dev(&with_function("memory_mb = 128\ntimeout_s = 1\nreserved_concurrency = 1")).unwrap();
+    assert_eq!(
+        (config.memory_mb, config.timeout_s, config.reserved_concurrency),
+        (128, 1, 1)
+    );
+}
+
+#[test]
+fn bare_file_name_gives_paths_relative_to_the_current_folder() {
+    let config = parse(&with_project("shop"), Path::new("config.toml"), "dev").unwrap();
+    assert_eq!(config.handler_path, Path::new("handler"));
+    assert_eq!(config.extra_statements_path, Path::new("policies/execution.json"));
+}
+
+#[test]
+fn bad_configs_are_rejected_naming_line_and_field() {
+    let big = "x".repeat(4097);
+    let half = "x".repeat(2100);
+    // (what, text, message fragment, line toml reports (None: found after parsing), field named)
+    let cases: Vec<(&str, String, &str, Option<usize>, &str)> = vec![
+        (
+            "malformed TOML",
+            "project = \"shop\"\n[handler]\npath = \"handler\n".into(),
+            "TOML parse error",
+            Some(3),
+            "path",
+        ),
+        (
+            "unknown top-level key",
+            "project = \"shop\"\ncolour = \"red\"\n\n[handler]\npath = \"h\"\n".into(),
+            "unknown field `colour`",
+            Some(2),
+            "colour",
+        ),
+        ("unknown key in [function]", with_function("memory = 256"), "unknown field `memory`", Some(7), "memory"),
+        ("memory 64", with_function("memory_mb = 64"), "between 128 and 10240, not 64", Some(7), "memory_mb"),
+        ("memory 20000", with_function("memory_mb = 20000"), "between 128 and 10240, not 20000", Some(7), "memory_mb"),
+        ("memory -1", with_function("memory_mb = -1"), "not -1", Some(7), "memory_mb"),
+        ("timeout 0", with_function("timeout_s = 0"), "between 1 and 900, not 0", Some(7), "timeout_s"),
+        ("timeout 901", with_function("timeout_s = 901"), "between 1 and 900, not 901", Some(7), "timeout_s"),
+        ("architecture sparc", with_function("architecture = \"sparc\""), "unknown variant `sparc`", Some(7), "architecture"),
+        (
+            "reserved concurrency 0",
+            with_function("reserved_concurrency = 0"),
+            "between 1 and 1000, not 0",
+            Some(7),
+            "reserved_concurrency",
+        ),
+        ("project with a space", with_project("my shop"), "may hold only letters", Some(1), "project"),
+        ("project starting with a digit", with_project("1shop"), "must start with a letter", Some(1), "project"),
+        ("empty project", with_project(""), "must not be empty", Some(1), "project"),
+        (
+            "project too long for the role name",
+            with_project(&"a".repeat(54)),
+            "(65 characters); IAM allows 64",
+            None,
+            "project",
+        ),
+        (
+            "reserved env var",
+            with_function("environment = { AWS_REGION = \"eu-west-1\" }"),
+            "\"AWS_REGION\" is reserved by Lambda",
+            None,
+            "function.environment",
+        ),
+        (
+            "invalid env var name",
+            with_function("environment = { 1ABC = \"x\" }"),
+            "\"1ABC\" is not a valid variable name",
+            None,
+            "function.environment",
+        ),
+        (
+            "env value over 4 KB",
+            with_function(&format!("environment = {{ BIG = \"{big}\" }}")),
+            "the value is 4097 bytes",
+            None,
+            "function.environment.BIG",
+        ),
+        (
+            "env values over 4 KB together",
+            with_function(&format!("environment = {{ A = \"{half}\", B = \"{half}\" }}")),
+            "take 4202 bytes",
+            None,
+            "function.environment",
+        ),
+        (
+            "empty binary",
+            "project = \"shop\"\n[handler]\npath = \"h\"\nbinary = \"\"\n".into(),
+            "must not be empty",
+            None,
+            "handler.binary",
+        ),
+    ];
+    for (what, text, fragment, line, field) in cases {
+        let message = invalid_message(&text);
+        assert!(message.contains(fragment), "{what}: no {fragment:?} in:\n{message}");
+        assert!(message.contains(field), "{what}: field {field:?} not named in:\n{message}");
+        if let Some(line) = line {
+            let at = format!("line {line},");
+            assert!(message.contains(&at), "{what}: no {at:?} in:\n{message}");
+        }
+        // The user-facing text names the file too.
+        let shown = parse_dev(&text).unwrap_err().to_string();
+        assert!(shown.contains(PATH), "{what}: {shown}");
+    }
+}
+
+#[test]
+fn role_name_of_exactly_64_characters_is_accepted() {
+    let project = "a".repeat(MAX_ROLE_NAME - "-dev-unauth".len());
+    let config = parse_dev(&with_project(&project)).unwrap();
+    assert_eq!(format!("{}-{}{LONGEST_SUFFIX}", config.project, config.stage).len(), 64);
+    // The same project with a longer stage no longer fits.
+    let err = parse(&with_project(&project), Path::new(PATH), "prod").unwrap_err();
+    assert!(matches!(err, InputError::ConfigInvalid { .. }), "{err:?}");
+}
+
+#[test]
+fn environment_of_exactly_4096_bytes_is_accepted() {
+    let value = "x".repeat(4095);
+    let config = parse_dev(&with_function(&format!("environment = {{ A = \"{value}\" }}"))).unwrap();
+    assert_eq!(config.environment["A"], value);
+}
+
+#[test]
+fn names_with_letters_digits_dash_and_underscore_are_accepted() {
+    for name in ["a", "Shop", "my-shop_2", "x1-y2_z3"] {
+        assert_eq!(check_name(name), Ok(()), "{name}");
+        parse(&with_project(name), Path::new(PATH), name).unwrap();
+    }
+}
+
+#[test]
+fn bad_stage_is_a_flag_error() {
+    for stage in ["", "1prod", "pro d", "prod.eu", "prod/eu", "prod:eu"] {
+        let err = parse_dev_stage(stage);
+        match &err {
+            InputError::Flag { flag: "--stage", message } => {
+                assert!(!message.is_empty(), "{stage:?}");
+            }
+            other => panic!("stage {stage:?}: expected a --stage error, got {other:?}"),
+        }
+        assert!(err.to_string().starts_with("invalid --stage:"), "{err}");
+    }
+}
+
+fn parse_dev_stage(stage: &str) -> InputError {
+    parse(&with_project("shop"), Path::new(PATH), stage).unwrap_err()
+}

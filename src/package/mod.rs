@@ -57,16 +57,6 @@ fn build_binary(crate_dir: &Path, bin: &str, arch: Architecture, progress: &Prog
         path: crate_dir.to_path_buf(),
         message,
     };
-    if !crate_dir.is_dir() {
-        return Err(crate_err(
-            "no such directory\n  hint: set [handler] path in the config file to your handler crate's folder".into(),
-        ));
-    }
-    if !manifest.is_file() {
-        return Err(crate_err(
-            "not a Rust crate (no Cargo.toml)\n  hint: set [handler] path to the folder that holds the handler's Cargo.toml".into(),
-        ));
-    }
     let profile = if declares_profile(&manifest) { PROFILE } else { "release" };
     let triple = arch.target_triple();
     progress.step(&format!(

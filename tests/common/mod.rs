@@ -1,0 +1,351 @@
+//! Test harness: one emulator (moto + our extension) per test binary, a
+//! recording proxy and a project folder per test, and SDK clients that read
+//! the emulator's state directly (their calls are not recorded).
+#![allow(dead_code)]
+
+pub mod proxy;
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
+
+pub use proxy::Recorder;
+
+pub const REGION: &str = "us-east-1";
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The emulator process; it exits when its stdin closes, that is when the
+/// test binary exits.
+pub struct Emulator {
+    pub url: String,
+    _child: Child,
+}
+
+pub fn emulator() -> &'static Emulator {
+    static EMULATOR: OnceLock<Emulator> = OnceLock::new();
+    EMULATOR.get_or_init(|| {
+        let python = repo().join(".venv/bin/python");
+        assert!(
+            python.exists(),
+            "{} is missing: run scripts/setup-venv.sh (scripts/test.sh does)",
+            python.display()
+        );
+        let mut child = Command::new(python)
+            .arg(repo().join("emulator/launch.py"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start the emulator");
+        let stdout = child.stdout.take().expect("emulator stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the emulator's endpoint");
+        assert!(line.starts_with("http://"), "emulator said {line:?}");
+        Emulator {
+            url: line.trim().to_string(),
+            _child: child,
+        }
+    })
+}
+
+/// A project of its own for one test: a config file in a temp folder, a
+/// unique project name, and a recording proxy in front of the emulator.
+pub struct Project {
+    pub name: String,
+    pub dir: tempfile::TempDir,
+    pub recorder: Recorder,
+    pub handler: PathBuf,
+}
+
+/// Settings a test may change in the generated config file.
+#[derive(Clone)]
+pub struct Settings {
+    pub memory_mb: u32,
+    pub timeout_s: u32,
+    pub environment: BTreeMap<String, String>,
+    pub extra_statements: String,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            memory_mb: 128,
+            timeout_s: 10,
+            environment: BTreeMap::from([("GREETING_STYLE".into(), "friendly".into())]),
+            extra_statements: "[]".into(),
+        }
+    }
+}
+
+impl Project {
+    /// `name` must be unique across the test binary (it names the resources).
+    pub fn new(name: &str) -> Project {
+        let emu = emulator();
+        let project = Project {
+            name: name.to_string(),
+            dir: tempfile::tempdir().expect("temp dir"),
+            recorder: Recorder::start(&emu.url),
+            handler: repo().join("handler"),
+        };
+        project.write_config(&Settings::default());
+        project
+    }
+
+    /// Uses a copy of the example handler, so that the test may change it.
+    pub fn with_handler_copy(mut self) -> Project {
+        let dest = self.dir.path().join("handler");
+        std::fs::create_dir_all(dest.join("src")).unwrap();
+        for file in ["Cargo.toml", "Cargo.lock", "src/main.rs"] {
+            std::fs::copy(repo().join("handler").join(file), dest.join(file)).unwrap();
+        }
+        self.handler = dest;
+        self.write_config(&Settings::default());
+        self
+    }
+
+    pub fn config_path(&self) -> PathBuf {
+        self.dir.path().join("config.toml")
+    }
+
+    pub fn app_config_path(&self) -> PathBuf {
+        self.dir.path().join("app/res/raw/awsconfiguration.json")
+    }
+
+    pub fn write_config(&self, s: &Settings) {
+        let env: String = s
+            .environment
+            .iter()
+            .map(|(k, v)| format!("{k} = \"{v}\"\n"))
+            .collect();
+        let text = format!(
+            "project = \"{}\"\n\n[handler]\npath = \"{}\"\n\n[function]\nmemory_mb = {}\ntimeout_s = {}\n\n[function.environment]\n{env}\n[app]\nconfig_path = \"app/res/raw/awsconfiguration.json\"\n",
+            self.name,
+            self.handler.display(),
+            s.memory_mb,
+            s.timeout_s,
+        );
+        self.write_raw_config(&text);
+        std::fs::create_dir_all(self.dir.path().join("policies")).unwrap();
+        std::fs::write(
+            self.dir.path().join("policies/execution.json"),
+            format!("{{\"Statement\": {}}}", s.extra_statements),
+        )
+        .unwrap();
+    }
+
+    pub fn write_raw_config(&self, text: &str) {
+        std::fs::write(self.config_path(), text).unwrap();
+    }
+
+    /// Runs backend-ctl through the recording proxy, stdin closed.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    /// Runs with extra environment: `Some` sets a variable, `None` removes it.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_backend-ctl"));
+        if !args.contains(&"--config") {
+            cmd.arg("--config").arg(self.config_path());
+        }
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null())
+            .env_remove("AWS_PROFILE")
+            .env("AWS_ENDPOINT_URL", &self.recorder.url)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", REGION)
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", self.empty_file("aws-config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", self.empty_file("aws-credentials"))
+            // Handler copies share one target folder, so their dependencies build once.
+            .env("CARGO_TARGET_DIR", handler_target_dir(&self.handler));
+        for (k, v) in env {
+            match v {
+                Some(v) => cmd.env(k, v),
+                None => cmd.env_remove(k),
+            };
+        }
+        Run(cmd.output().expect("run backend-ctl"))
+    }
+
+    fn empty_file(&self, name: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        if !path.exists() {
+            std::fs::write(&path, "").unwrap();
+        }
+        path
+    }
+
+    /// `up --yes`, which must succeed.
+    pub fn up(&self) -> Run {
+        self.run(&["up", "--yes"]).ok()
+    }
+
+    pub fn names(&self) -> Names {
+        Names::new(&self.name)
+    }
+}
+
+fn handler_target_dir(handler: &Path) -> PathBuf {
+    if handler == repo().join("handler") {
+        repo().join("handler/target")
+    } else {
+        repo().join("target/test-handlers")
+    }
+}
+
+/// The names the CLI derives for stage `dev`.
+pub struct Names {
+    pub exec_role: String,
+    pub exec_policy: String,
+    pub function: String,
+    pub pool: String,
+    pub unauth_role: String,
+    pub unauth_policy: String,
+}
+
+impl Names {
+    pub fn new(project: &str) -> Names {
+        let base = format!("{project}-dev");
+        Names {
+            exec_role: format!("{base}-exec"),
+            exec_policy: format!("{base}-exec"),
+            function: base.clone(),
+            pool: base.clone(),
+            unauth_role: format!("{base}-unauth"),
+            unauth_policy: format!("{base}-invoke"),
+        }
+    }
+}
+
+/// A finished run of the CLI.
+pub struct Run(pub Output);
+
+impl Run {
+    pub fn code(&self) -> i32 {
+        self.0.status.code().unwrap_or(-1)
+    }
+    pub fn stdout(&self) -> String {
+        String::from_utf8_lossy(&self.0.stdout).into_owned()
+    }
+    pub fn stderr(&self) -> String {
+        String::from_utf8_lossy(&self.0.stderr).into_owned()
+    }
+    /// Asserts success and returns self.
+    pub fn ok(self) -> Run {
+        assert_eq!(
+            self.code(),
+            0,
+            "backend-ctl failed\nstdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
+        self
+    }
+    /// Asserts the exit code and that stderr holds `fragment`.
+    pub fn fails(self, code: i32, fragment: &str) -> Run {
+        assert_eq!(self.code(), code, "stdout:\n{}\nstderr:\n{}", self.stdout(), self.stderr());
+        assert!(
+            self.stderr().contains(fragment),
+            "stderr lacks {fragment:?}:\n{}",
+            self.stderr()
+        );
+        self
+    }
+}
+
+/// SDK clients straight to the emulator, for reading and changing state
+/// behind the CLI's back.
+pub struct Aws {
+    pub iam: aws_sdk_iam::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub cognito: aws_sdk_cognitoidentity::Client,
+    rt: tokio::runtime::Runtime,
+}
+
+impl Aws {
+    pub fn new() -> Aws {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "tests");
+        let conf = rt.block_on(
+            aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new(REGION))
+                .endpoint_url(&emulator().url)
+                .credentials_provider(creds)
+                .load(),
+        );
+        Aws {
+            iam: aws_sdk_iam::Client::new(&conf),
+            lambda: aws_sdk_lambda::Client::new(&conf),
+            cognito: aws_sdk_cognitoidentity::Client::new(&conf),
+            rt,
+        }
+    }
+
+    pub fn block<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    pub fn role(&self, name: &str) -> Option<aws_sdk_iam::types::Role> {
+        self.block(self.iam.get_role().role_name(name).send())
+            .ok()
+            .and_then(|o| o.role)
+    }
+
+    pub fn role_policy(&self, role: &str, name: &str) -> Option<serde_json::Value> {
+        let out = self
+            .block(self.iam.get_role_policy().role_name(role).policy_name(name).send())
+            .ok()?;
+        Some(decode(out.policy_document()))
+    }
+
+    pub fn function(&self, name: &str) -> Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput> {
+        self.block(self.lambda.get_function().function_name(name).send()).ok()
+    }
+
+    /// Every pool with this name.
+    pub fn pools(&self, name: &str) -> Vec<aws_sdk_cognitoidentity::operation::describe_identity_pool::DescribeIdentityPoolOutput> {
+        let listed = self
+            .block(
+                self.cognito
+                    .list_identity_pools()
+                    .max_results(60)
+                    .into_paginator()
+                    .items()
+                    .send()
+                    .try_collect(),
+            )
+            .unwrap();
+        listed
+            .iter()
+            .filter(|p| p.identity_pool_name() == Some(name))
+            .map(|p| {
+                self.block(
+                    self.cognito
+                        .describe_identity_pool()
+                        .identity_pool_id(p.identity_pool_id().unwrap())
+                        .send(),
+                )
+                .unwrap()
+            })
+            .collect()
+    }
+}
+
+/// Decodes a URL-encoded policy document.
+pub fn decode(doc: &str) -> serde_json::Value {
+    let text = percent_encoding::percent_decode_str(doc).decode_utf8().unwrap();
+    serde_json::from_str(&text).unwrap()
+}
