@@ -46,7 +46,7 @@ fn our_pool(d: &Desired) -> PoolState {
         unmanaged: Default::default(),
         roles: Some(PoolRolesState {
             roles: [("unauthenticated".to_string(), role_arn(d, &d.names.unauth_role))].into(),
-            mappings: Default::default(),
+            ..Default::default()
         }),
     }
 }
@@ -122,18 +122,12 @@ fn nothing_found_creates_all_seven_in_order() {
     let d = desired();
     let plan = up(&d, &empty(&d), &code()).unwrap();
     let steps: Vec<(Kind, &str)> = plan.steps.iter().map(|s| (s.kind, s.name.as_str())).collect();
-    assert_eq!(
-        steps,
-        [
-            (Kind::ExecRole, "shop-dev-exec"),
-            (Kind::IdentityPool, "shop-dev"),
-            (Kind::ExecPolicy, "shop-dev-exec"),
-            (Kind::Function, "shop-dev"),
-            (Kind::UnauthRole, "shop-dev-unauth"),
-            (Kind::UnauthPolicy, "shop-dev-invoke"),
-            (Kind::PoolRoles, "shop-dev"),
-        ]
-    );
+    let expected = [
+        (Kind::ExecRole, "shop-dev-exec"), (Kind::IdentityPool, "shop-dev"), (Kind::ExecPolicy, "shop-dev-exec"),
+        (Kind::Function, "shop-dev"), (Kind::UnauthRole, "shop-dev-unauth"), (Kind::UnauthPolicy, "shop-dev-invoke"),
+        (Kind::PoolRoles, "shop-dev"),
+    ];
+    assert_eq!(steps, expected);
     assert!(plan.steps.iter().all(|s| s.action == Action::Create), "{plan}");
     assert_eq!(plan.counts(), (7, 0, 0));
     assert!(!plan.is_noop());
@@ -143,8 +137,7 @@ fn nothing_found_creates_all_seven_in_order() {
 fn converged_stack_is_a_noop() {
     let d = desired();
     let plan = up(&d, &converged(&d), &code()).unwrap();
-    assert_eq!(plan.steps.len(), 7);
-    assert!(plan.is_noop(), "{plan}");
+    assert!(plan.steps.len() == 7 && plan.is_noop(), "{plan}");
     assert_eq!(plan.counts(), (0, 0, 0));
 }
 
@@ -152,11 +145,8 @@ fn converged_stack_is_a_noop() {
 fn iam_spelling_of_the_same_documents_is_not_drift() {
     let d = desired();
     let mut o = converged(&d);
-    exec(&mut o).trust = json!({"Statement": {
-        "Action": ["sts:AssumeRole"],
-        "Principal": {"Service": ["lambda.amazonaws.com"]},
-        "Effect": "Allow"
-    }, "Version": "2012-10-17"});
+    let statement = json!({"Action": ["sts:AssumeRole"], "Principal": {"Service": ["lambda.amazonaws.com"]}, "Effect": "Allow"});
+    exec(&mut o).trust = json!({"Statement": statement, "Version": "2012-10-17"});
     let plan = up(&d, &o, &code()).unwrap();
     assert!(plan.is_noop(), "{plan}");
 }
@@ -204,9 +194,7 @@ fn each_single_drift_updates_exactly_its_step() {
 #[test]
 fn unauth_role_is_updated_when_its_pool_is_about_to_be_created() {
     let d = desired();
-    let mut o = converged(&d);
-    o.pools.clear();
-    let plan = up(&d, &o, &code()).unwrap();
+    let plan = up(&d, &Observed { pools: Vec::new(), ..converged(&d) }, &code()).unwrap();
     assert_eq!(plan.action(Kind::IdentityPool), &Action::Create);
     assert_eq!(plan.action(Kind::UnauthRole), &update(Change::TrustPolicy));
     assert_eq!(plan.action(Kind::PoolRoles), &Action::Create);
@@ -219,10 +207,7 @@ fn function_changes_ignore_code_when_none_is_given() {
     func(&mut o).code_sha256 = "b2xk".into();
     let arn = role_arn(&d, &d.names.exec_role);
     assert_eq!(function_changes(&d.function, &arn, o.function.as_ref().unwrap(), None), Vec::<Change>::new());
-    assert_eq!(
-        function_changes(&d.function, &arn, o.function.as_ref().unwrap(), Some(&code())),
-        [Change::Code]
-    );
+    assert_eq!(function_changes(&d.function, &arn, o.function.as_ref().unwrap(), Some(&code())), [Change::Code]);
 }
 
 #[test]
@@ -232,10 +217,8 @@ fn environment_change_names_keys_but_never_values() {
     func(&mut o).environment.insert("API_KEY".into(), "old-secret-value".into());
     func(&mut o).environment.insert("EXTRA".into(), "extra-secret-value".into());
     let plan = up(&d, &o, &code()).unwrap();
-    assert_eq!(
-        plan.action(Kind::Function),
-        &update(Change::Environment(vec!["API_KEY".into(), "EXTRA".into()]))
-    );
+    let keys = Change::Environment(vec!["API_KEY".into(), "EXTRA".into()]);
+    assert_eq!(plan.action(Kind::Function), &update(keys));
     let shown = format!("{plan}\n{}", plan.to_json());
     assert!(shown.contains("API_KEY") && shown.contains("EXTRA"), "{shown}");
     for value in [SECRET, "old-secret-value", "extra-secret-value"] {
@@ -263,38 +246,19 @@ fn assert_foreign(d: &Desired, drift: impl FnOnce(&mut Observed), kind: &str, na
 fn foreign_resources_stop_up_and_teardown() {
     let d = desired();
     assert_foreign(&d, |o| exec(o).tags.clear(), "IAM role", "shop-dev-exec", "are none");
-    assert_foreign(
-        &d,
-        |o| unauth(o).tags = Names::new("shop", "prod").tags(),
-        "IAM role",
-        "shop-dev-unauth",
-        "backend-ctl:stage=prod",
-    );
-    assert_foreign(
-        &d,
-        |o| func(o).tags = Names::new("other", "dev").tags(),
-        "Lambda function",
-        "shop-dev",
-        "backend-ctl:project=other",
-    );
-    assert_foreign(
-        &d,
-        |o| {
-            o.pools[0].tags.remove(crate::desired::TAG_STAGE);
-        },
-        "identity pool",
-        &format!("shop-dev ({POOL_ID})"),
-        "backend-ctl:project=shop",
-    );
+    let prod = |o: &mut Observed| unauth(o).tags = Names::new("shop", "prod").tags();
+    assert_foreign(&d, prod, "IAM role", "shop-dev-unauth", "backend-ctl:stage=prod");
+    let other = |o: &mut Observed| func(o).tags = Names::new("other", "dev").tags();
+    assert_foreign(&d, other, "Lambda function", "shop-dev", "backend-ctl:project=other");
+    let untagged = |o: &mut Observed| drop(o.pools[0].tags.remove(crate::desired::TAG_STAGE));
+    assert_foreign(&d, untagged, "identity pool", &format!("shop-dev ({POOL_ID})"), "backend-ctl:project=shop");
 }
 
 #[test]
 fn two_pools_of_ours_are_refused() {
     let d = desired();
     let mut o = converged(&d);
-    let mut second = our_pool(&d);
-    second.id = "eu-west-1:second".into();
-    o.pools.push(second);
+    o.pools.push(PoolState { id: "eu-west-1:second".into(), ..our_pool(&d) });
     for errors in [up(&d, &o, &code()).unwrap_err(), teardown(&d.names, &o).unwrap_err()] {
         match &errors[..] {
             [OwnershipError::DuplicatePools { name, count, ids }] => {
@@ -312,17 +276,11 @@ fn teardown_deletes_everything_in_reverse_dependency_order() {
     let d = desired();
     let plan = teardown(&d.names, &converged(&d)).unwrap();
     let steps: Vec<(Kind, &str)> = plan.steps.iter().map(|s| (s.kind, s.name.as_str())).collect();
-    assert_eq!(
-        steps,
-        [
-            (Kind::UnauthPolicy, "shop-dev-invoke"),
-            (Kind::Function, "shop-dev"),
-            (Kind::ExecPolicy, "shop-dev-exec"),
-            (Kind::UnauthRole, "shop-dev-unauth"),
-            (Kind::IdentityPool, "shop-dev"),
-            (Kind::ExecRole, "shop-dev-exec"),
-        ]
-    );
+    let expected = [
+        (Kind::UnauthPolicy, "shop-dev-invoke"), (Kind::Function, "shop-dev"), (Kind::ExecPolicy, "shop-dev-exec"),
+        (Kind::UnauthRole, "shop-dev-unauth"), (Kind::IdentityPool, "shop-dev"), (Kind::ExecRole, "shop-dev-exec"),
+    ];
+    assert_eq!(steps, expected);
     assert!(plan.steps.iter().all(|s| s.action == Action::Delete), "{plan}");
     assert_eq!(plan.counts(), (0, 0, 6));
     assert_eq!(plan.to_json()["delete"], 6);
@@ -332,8 +290,7 @@ fn teardown_deletes_everything_in_reverse_dependency_order() {
 fn teardown_deletes_only_what_exists() {
     let d = desired();
     assert!(teardown(&d.names, &empty(&d)).unwrap().steps.is_empty());
-    let mut o = empty(&d);
-    o.exec_role = converged(&d).exec_role;
+    let mut o = Observed { exec_role: converged(&d).exec_role, ..empty(&d) };
     exec(&mut o).policy = None;
     let plan = teardown(&d.names, &o).unwrap();
     let kinds: Vec<Kind> = plan.steps.iter().map(|s| s.kind).collect();
@@ -350,14 +307,11 @@ fn to_json_and_display_count_the_steps() {
     let j = plan.to_json();
     assert_eq!((j["create"].as_u64(), j["update"].as_u64(), j["delete"].as_u64()), (Some(2), Some(1), Some(0)));
     assert_eq!(j["steps"].as_array().unwrap().len(), 7);
-    assert_eq!(
-        j["steps"][0],
-        json!({"resource": "IAM role", "name": "shop-dev-exec", "action": "create", "changes": []})
-    );
-    assert_eq!(
-        j["steps"][3],
-        json!({"resource": "Lambda function", "name": "shop-dev", "action": "update", "changes": ["memory 512 → 256 MB"]})
-    );
+    let created = json!({"resource": "IAM role", "name": "shop-dev-exec", "action": "create", "changes": []});
+    assert_eq!(j["steps"][0], created);
+    let memory = ["memory 512 → 256 MB"];
+    let updated = json!({"resource": "Lambda function", "name": "shop-dev", "action": "update", "changes": memory});
+    assert_eq!(j["steps"][3], updated);
     assert_eq!(j["steps"][1]["action"], "keep");
     let shown = plan.to_string();
     assert!(shown.ends_with("2 to create, 1 to update, 0 to delete."), "{shown}");

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The main job against the local AWS emulator, as a new user runs it:
+# up, then the app's path (Cognito credentials -> Lambda Invoke), then teardown.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+echo "==> building backend-ctl (cargo build --release)" >&2
+cargo build --release --quiet
+bin="$root/target/release/backend-ctl"
+
+# shellcheck source=emulator-env.sh
+source "$root/scripts/emulator-env.sh"
+
+echo "==> backend-ctl up --yes" >&2
+"$bin" up --yes
+
+echo "==> the generated android/app/src/main/res/raw/awsconfiguration.json" >&2
+cat android/app/src/main/res/raw/awsconfiguration.json
+
+echo "==> backend-ctl update-code (unchanged code: nothing is uploaded)" >&2
+"$bin" update-code
+
+echo "==> backend-ctl teardown --yes" >&2
+"$bin" teardown --yes

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Every check CI runs: formatting, clippy with -D warnings, the handler's and
+# the CLI's unit and integration tests, and the emulator extension's tests.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+"$root/scripts/setup-venv.sh"
+
+echo "==> cargo fmt --check" >&2
+cargo fmt --all -- --check
+(cd handler && cargo fmt -- --check)
+
+echo "==> cargo clippy -D warnings" >&2
+cargo clippy --all-targets --quiet -- -D warnings
+(cd handler && cargo clippy --all-targets --quiet -- -D warnings)
+
+echo "==> emulator extension tests (pytest)" >&2
+"$root/.venv/bin/python" -m pytest emulator -q -p no:cacheprovider
+
+echo "==> handler tests" >&2
+(cd handler && cargo test --quiet)
+
+echo "==> backend-ctl tests (unit, then end to end against the emulator)" >&2
+cargo test
