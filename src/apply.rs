@@ -53,17 +53,23 @@ pub async fn up(
     let exec_role = async {
         say(progress, plan, Kind::ExecRole);
         match plan.action(Kind::ExecRole) {
-            Action::Create => role::create(&clients.iam, &names.exec_role, &desired.exec_trust, &tags)
-                .await
-                .map(|_| ()),
-            Action::Update(_) => role::update(&clients.iam, &names.exec_role, &desired.exec_trust).await,
+            Action::Create => {
+                role::create(&clients.iam, &names.exec_role, &desired.exec_trust, &tags)
+                    .await
+                    .map(|_| ())
+            }
+            Action::Update(_) => {
+                role::update(&clients.iam, &names.exec_role, &desired.exec_trust).await
+            }
             _ => Ok(()),
         }
     };
     let pool_id = async {
         say(progress, plan, Kind::IdentityPool);
         match (plan.action(Kind::IdentityPool), pool) {
-            (Action::Update(_), Some(p)) => identity_pool::update(&clients.cognito, p).await.map(|()| p.id.clone()),
+            (Action::Update(_), Some(p)) => identity_pool::update(&clients.cognito, p)
+                .await
+                .map(|()| p.id.clone()),
             (_, Some(p)) => Ok(p.id.clone()),
             (_, None) => identity_pool::create(&clients.cognito, &names.pool, &tags).await,
         }
@@ -80,16 +86,34 @@ pub async fn up(
         say(progress, plan, Kind::ExecPolicy);
         match plan.action(Kind::ExecPolicy) {
             Action::Keep => Ok(()),
-            _ => role_policy::put(&clients.iam, &names.exec_role, &names.exec_policy, &desired.exec_policy).await,
+            _ => {
+                role_policy::put(
+                    &clients.iam,
+                    &names.exec_role,
+                    &names.exec_policy,
+                    &desired.exec_policy,
+                )
+                .await
+            }
         }
         .map_err(Error::from)
     };
-    let function = function_chain(clients, progress, desired, observed, plan, code, &exec_role_arn);
+    let function = function_chain(
+        clients,
+        progress,
+        desired,
+        observed,
+        plan,
+        code,
+        &exec_role_arn,
+    );
     let unauth = async {
         say(progress, plan, Kind::UnauthRole);
         let trust = desired.unauth_trust(&pool_id);
         match plan.action(Kind::UnauthRole) {
-            Action::Create => role::create(&clients.iam, &names.unauth_role, &trust, &tags).await.map(|_| ())?,
+            Action::Create => role::create(&clients.iam, &names.unauth_role, &trust, &tags)
+                .await
+                .map(|_| ())?,
             Action::Update(_) => role::update(&clients.iam, &names.unauth_role, &trust).await?,
             _ => {}
         }
@@ -97,7 +121,15 @@ pub async fn up(
             say(progress, plan, Kind::UnauthPolicy);
             match plan.action(Kind::UnauthPolicy) {
                 Action::Keep => Ok(()),
-                _ => role_policy::put(&clients.iam, &names.unauth_role, &names.unauth_policy, &desired.invoke_policy).await,
+                _ => {
+                    role_policy::put(
+                        &clients.iam,
+                        &names.unauth_role,
+                        &names.unauth_policy,
+                        &desired.invoke_policy,
+                    )
+                    .await
+                }
             }
             .map_err(Error::from)
         };
@@ -147,9 +179,20 @@ async fn function_chain(
     say(progress, plan, Kind::Function);
     match (plan.action(Kind::Function), &observed.function) {
         (Action::Create, _) | (_, None) => {
-            function::create(lambda, progress, name, spec, role_arn, code, &desired.names.tags()).await?;
+            function::create(
+                lambda,
+                progress,
+                name,
+                spec,
+                role_arn,
+                code,
+                &desired.names.tags(),
+            )
+            .await?;
             function::put_concurrency(lambda, name, spec.reserved_concurrency).await?;
-            progress.note(&format!("waiting for Lambda function {name} to become Active"));
+            progress.note(&format!(
+                "waiting for Lambda function {name} to become Active"
+            ));
             function::wait(lambda, progress, name, Wait::Active, function::WAIT_LIMIT).await?;
         }
         (action, Some(found)) => {
@@ -158,7 +201,9 @@ async fn function_chain(
                 _ => &[],
             };
             if let Some(w) = busy(found) {
-                progress.note(&format!("waiting for Lambda function {name} to finish an earlier change"));
+                progress.note(&format!(
+                    "waiting for Lambda function {name} to finish an earlier change"
+                ));
                 function::wait(lambda, progress, name, w, function::WAIT_LIMIT).await?;
             }
             if changes.iter().any(Change::is_function_config) {
@@ -178,7 +223,13 @@ async fn function_chain(
 }
 
 /// Applies the plan of `teardown`: policies, function and pool at once, then the roles.
-pub async fn teardown(clients: &Clients, progress: &Progress, names: &Names, observed: &Observed, plan: &Plan) -> Result<(), Error> {
+pub async fn teardown(
+    clients: &Clients,
+    progress: &Progress,
+    names: &Names,
+    observed: &Observed,
+    plan: &Plan,
+) -> Result<(), Error> {
     let has = |kind| matches!(plan.action(kind), Action::Delete);
     let pool = observed.pools.iter().find(|p| names.owns(&p.tags));
     let first = async {

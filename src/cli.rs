@@ -11,7 +11,12 @@ use clap::{Parser, Subcommand, ValueEnum};
 #[command(name = "backend-ctl", version, about, long_about = None)]
 pub struct Cli {
     /// The project's config file; paths inside it are relative to it.
-    #[arg(long, global = true, default_value = "config.toml", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "config.toml",
+        value_name = "PATH"
+    )]
     pub config: PathBuf,
     /// The stage (environment) to act on; part of every resource name.
     #[arg(long, global = true, default_value = "dev", value_name = "NAME")]

@@ -37,7 +37,11 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
 
 /// Reads everything under our names in one round of concurrent calls (plus
 /// the reads that need a pool id).
-async fn observe(clients: &Clients, names: &Names, with_pool_roles: bool) -> Result<Observed, Error> {
+async fn observe(
+    clients: &Clients,
+    names: &Names,
+    with_pool_roles: bool,
+) -> Result<Observed, Error> {
     let (account, exec_role, unauth_role, function, pools) = tokio::join!(
         account::find(&clients.sts, &clients.region),
         role::find(&clients.iam, &names.exec_role, &names.exec_policy),
@@ -106,7 +110,12 @@ fn heading(config: &Config, clients: &Clients, command: &str) -> String {
     )
 }
 
-async fn plan_cmd(cli: &Cli, config: &Config, clients: &Clients, progress: &Progress) -> Result<(), Error> {
+async fn plan_cmd(
+    cli: &Cli,
+    config: &Config,
+    clients: &Clients,
+    progress: &Progress,
+) -> Result<(), Error> {
     let code = package::build(config, progress)?;
     let names = Names::new(&config.project, &config.stage);
     let observed = observe(clients, &names, true).await?;
@@ -116,7 +125,13 @@ async fn plan_cmd(cli: &Cli, config: &Config, clients: &Clients, progress: &Prog
     Ok(())
 }
 
-async fn up(cli: &Cli, config: &Config, clients: &Clients, progress: &Progress, yes: bool) -> Result<(), Error> {
+async fn up(
+    cli: &Cli,
+    config: &Config,
+    clients: &Clients,
+    progress: &Progress,
+    yes: bool,
+) -> Result<(), Error> {
     let code = package::build(config, progress)?;
     let names = Names::new(&config.project, &config.stage);
     let observed = observe(clients, &names, true).await?;
@@ -147,7 +162,10 @@ async fn up(cli: &Cli, config: &Config, clients: &Clients, progress: &Progress, 
         identity_pool_id: pool_id,
         execution_role_arn: plan::role_arn(&desired, &names.exec_role),
         unauthenticated_role_arn: plan::role_arn(&desired, &names.unauth_role),
-        app_config: config.app_config_path.as_ref().map(|p| p.display().to_string()),
+        app_config: config
+            .app_config_path
+            .as_ref()
+            .map(|p| p.display().to_string()),
     };
     if let Some(path) = &config.app_config_path {
         if outputs::write_app_config(path, &summary)? {
@@ -157,27 +175,59 @@ async fn up(cli: &Cli, config: &Config, clients: &Clients, progress: &Progress, 
         summary.app_config = None;
     }
     match cli.output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(&summary).unwrap_or_default()),
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).unwrap_or_default()
+        ),
         Output::Text => print!("{}", summary.text()),
     }
     Ok(())
 }
 
-async fn update_code(cli: &Cli, config: &Config, clients: &Clients, progress: &Progress) -> Result<(), Error> {
+async fn update_code(
+    cli: &Cli,
+    config: &Config,
+    clients: &Clients,
+    progress: &Progress,
+) -> Result<(), Error> {
     let code = package::build(config, progress)?;
     let names = Names::new(&config.project, &config.stage);
     let Some(found) = function::find(&clients.lambda, &names.function).await? else {
-        return Err(OwnershipError::NotDeployed { name: names.function }.into());
+        return Err(OwnershipError::NotDeployed {
+            name: names.function,
+        }
+        .into());
     };
     if let Some(foreign) = plan::foreign_function(&names, &found) {
         return Err(foreign.into());
     }
-    let updated = found.code_sha256 != code.sha256 || found.architecture != config.architecture.as_str();
+    let updated =
+        found.code_sha256 != code.sha256 || found.architecture != config.architecture.as_str();
     if updated {
-        progress.step(&format!("uploading code to Lambda function {}", names.function));
-        function::update_code(&clients.lambda, progress, &names.function, &code, config.architecture).await?;
-        progress.note(&format!("waiting for Lambda function {} to finish updating", names.function));
-        function::wait(&clients.lambda, progress, &names.function, function::Wait::Updated, function::WAIT_LIMIT).await?;
+        progress.step(&format!(
+            "uploading code to Lambda function {}",
+            names.function
+        ));
+        function::update_code(
+            &clients.lambda,
+            progress,
+            &names.function,
+            &code,
+            config.architecture,
+        )
+        .await?;
+        progress.note(&format!(
+            "waiting for Lambda function {} to finish updating",
+            names.function
+        ));
+        function::wait(
+            &clients.lambda,
+            progress,
+            &names.function,
+            function::Wait::Updated,
+            function::WAIT_LIMIT,
+        )
+        .await?;
         progress.done("code deployed");
     } else {
         progress.done("code unchanged; nothing uploaded");
@@ -197,7 +247,13 @@ async fn update_code(cli: &Cli, config: &Config, clients: &Clients, progress: &P
     Ok(())
 }
 
-async fn teardown(cli: &Cli, config: &Config, clients: &Clients, progress: &Progress, yes: bool) -> Result<(), Error> {
+async fn teardown(
+    cli: &Cli,
+    config: &Config,
+    clients: &Clients,
+    progress: &Progress,
+    yes: bool,
+) -> Result<(), Error> {
     let names = Names::new(&config.project, &config.stage);
     let observed = observe(clients, &names, false).await?;
     let plan = plan::teardown(&names, &observed).map_err(ownership)?;
@@ -214,7 +270,10 @@ async fn teardown(cli: &Cli, config: &Config, clients: &Clients, progress: &Prog
     let (_, _, deleted) = plan.counts();
     match cli.output {
         Output::Json => println!("{}", json!({"deleted": deleted, "plan": plan.to_json()})),
-        Output::Text => println!("deleted {deleted} resources of {} (stage {})", config.project, config.stage),
+        Output::Text => println!(
+            "deleted {deleted} resources of {} (stage {})",
+            config.project, config.stage
+        ),
     }
     Ok(())
 }

@@ -244,13 +244,13 @@ pub fn load(path: &Path, stage: &str) -> Result<Config, InputError> {
     check_handler_crate(&config)?;
     let template = config.extra_statements_path.clone();
     config.extra_statements = match std::fs::read_to_string(&template) {
-        Ok(text) => crate::policy::parse_extra_statements(&text).map_err(|message| {
-            InputError::Policy {
+        Ok(text) => {
+            crate::policy::parse_extra_statements(&text).map_err(|message| InputError::Policy {
                 what: "policy template",
                 path: template,
                 message,
-            }
-        })?,
+            })?
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
         Err(e) => {
             return Err(InputError::Policy {

@@ -140,8 +140,14 @@ mod tests {
     #[test]
     fn fresh_file_has_our_sections() {
         let doc = merge_app_config(None, &summary());
-        assert_eq!(doc["CredentialsProvider"]["CognitoIdentity"]["Default"]["PoolId"], "eu-west-1:abc");
-        assert_eq!(doc["CredentialsProvider"]["CognitoIdentity"]["Default"]["Region"], "eu-west-1");
+        assert_eq!(
+            doc["CredentialsProvider"]["CognitoIdentity"]["Default"]["PoolId"],
+            "eu-west-1:abc"
+        );
+        assert_eq!(
+            doc["CredentialsProvider"]["CognitoIdentity"]["Default"]["Region"],
+            "eu-west-1"
+        );
         assert_eq!(doc["LambdaInvoker"]["Default"]["FunctionName"], "p-dev");
         assert_eq!(doc["LambdaInvoker"]["Default"]["Region"], "eu-west-1");
     }
@@ -156,7 +162,13 @@ mod tests {
         let doc = merge_app_config(Some(existing), &summary());
         assert_eq!(doc["Version"], "0.9");
         assert_eq!(doc["PinpointAnalytics"]["Default"]["AppId"], "x");
-        assert_eq!(doc["CredentialsProvider"]["CognitoIdentity"]["Default"]["Extra"], 1);
-        assert_eq!(doc["CredentialsProvider"]["CognitoIdentity"]["Default"]["PoolId"], "eu-west-1:abc");
+        assert_eq!(
+            doc["CredentialsProvider"]["CognitoIdentity"]["Default"]["Extra"],
+            1
+        );
+        assert_eq!(
+            doc["CredentialsProvider"]["CognitoIdentity"]["Default"]["PoolId"],
+            "eu-west-1:abc"
+        );
     }
 }

@@ -183,7 +183,10 @@ impl fmt::Display for Plan {
             writeln!(f)?;
         }
         let (create, update, delete) = self.counts();
-        write!(f, "{create} to create, {update} to update, {delete} to delete.")
+        write!(
+            f,
+            "{create} to create, {update} to update, {delete} to delete."
+        )
     }
 }
 
@@ -205,7 +208,8 @@ fn foreign(kind: &'static str, name: &str, names: &Names, tags: &Tags) -> Owners
 
 /// The error for a same-named function that is not ours.
 pub fn foreign_function(names: &Names, function: &FunctionState) -> Option<OwnershipError> {
-    (!names.owns(&function.tags)).then(|| foreign("Lambda function", &names.function, names, &function.tags))
+    (!names.owns(&function.tags))
+        .then(|| foreign("Lambda function", &names.function, names, &function.tags))
 }
 
 /// Checks that everything found under our names is ours, and returns our pool.
@@ -238,7 +242,11 @@ pub fn check_ownership<'a>(
         errors.push(OwnershipError::DuplicatePools {
             name: names.pool.clone(),
             count: ours.len(),
-            ids: ours.iter().map(|p| p.id.as_str()).collect::<Vec<_>>().join(", "),
+            ids: ours
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         });
     }
     if errors.is_empty() {
@@ -341,7 +349,11 @@ pub fn role_arn(desired: &Desired, name: &str) -> String {
 }
 
 /// The plan of `up`: every resource, created, updated or kept.
-pub fn up(desired: &Desired, observed: &Observed, code: &Code) -> Result<Plan, Vec<OwnershipError>> {
+pub fn up(
+    desired: &Desired,
+    observed: &Observed,
+    code: &Code,
+) -> Result<Plan, Vec<OwnershipError>> {
     let names = &desired.names;
     let pool = check_ownership(names, observed)?;
     let mut steps = vec![role_step(
@@ -384,7 +396,8 @@ pub fn up(desired: &Desired, observed: &Observed, code: &Code) -> Result<Plan, V
         action: match &observed.function {
             None => Action::Create,
             Some(found) => {
-                let changes = function_changes(&desired.function, &exec_role_arn, found, Some(code));
+                let changes =
+                    function_changes(&desired.function, &exec_role_arn, found, Some(code));
                 if changes.is_empty() {
                     Action::Keep
                 } else {
@@ -401,7 +414,9 @@ pub fn up(desired: &Desired, observed: &Observed, code: &Code) -> Result<Plan, V
             name: names.unauth_role.clone(),
             action: Action::Update(vec![Change::TrustPolicy]),
         },
-        (role, Some(trust)) => role_step(Kind::UnauthRole, &names.unauth_role, role.as_ref(), trust),
+        (role, Some(trust)) => {
+            role_step(Kind::UnauthRole, &names.unauth_role, role.as_ref(), trust)
+        }
         (None, None) => role_step(Kind::UnauthRole, &names.unauth_role, None, &Value::Null),
     });
     steps.push(policy_step(
@@ -439,12 +454,28 @@ pub fn teardown(names: &Names, observed: &Observed) -> Result<Plan, Vec<Ownershi
         }
     };
     let policy_of = |r: &Option<RoleState>| r.as_ref().is_some_and(|r| r.policy.is_some());
-    delete(Kind::UnauthPolicy, &names.unauth_policy, policy_of(&observed.unauth_role));
+    delete(
+        Kind::UnauthPolicy,
+        &names.unauth_policy,
+        policy_of(&observed.unauth_role),
+    );
     delete(Kind::Function, &names.function, observed.function.is_some());
-    delete(Kind::ExecPolicy, &names.exec_policy, policy_of(&observed.exec_role));
-    delete(Kind::UnauthRole, &names.unauth_role, observed.unauth_role.is_some());
+    delete(
+        Kind::ExecPolicy,
+        &names.exec_policy,
+        policy_of(&observed.exec_role),
+    );
+    delete(
+        Kind::UnauthRole,
+        &names.unauth_role,
+        observed.unauth_role.is_some(),
+    );
     delete(Kind::IdentityPool, &names.pool, pool.is_some());
-    delete(Kind::ExecRole, &names.exec_role, observed.exec_role.is_some());
+    delete(
+        Kind::ExecRole,
+        &names.exec_role,
+        observed.exec_role.is_some(),
+    );
     Ok(Plan { steps })
 }
 

@@ -42,7 +42,12 @@ pub fn log_group_arn(account: &Account, function: &str) -> String {
 }
 
 /// The execution role's inline policy: its own logs, plus the user's statements.
-pub fn exec_policy(account: &Account, function: &str, extra: &[Value], vars: &[(&str, &str)]) -> Value {
+pub fn exec_policy(
+    account: &Account,
+    function: &str,
+    extra: &[Value],
+    vars: &[(&str, &str)],
+) -> Value {
     let group = log_group_arn(account, function);
     let mut statements = vec![
         json!({
@@ -144,8 +149,10 @@ fn check_vars(value: &Value) -> Result<(), String> {
                     return Err(format!("unclosed \"${{\" in \"{s}\""));
                 };
                 let name = &after[..end];
-                // IAM's own policy variables (${aws:username}, ...) pass through.
-                if !name.contains(':') && !TEMPLATE_VARS.contains(&name) {
+                // IAM's own policy variables (${aws:username}, ...) and its
+                // escapes (${*}, ${?}, ${$}) pass through.
+                let iam_own = name.contains(':') || matches!(name, "*" | "?" | "$");
+                if !iam_own && !TEMPLATE_VARS.contains(&name) {
                     return Err(format!(
                         "unknown variable ${{{name}}}; known: {}",
                         TEMPLATE_VARS

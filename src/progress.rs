@@ -43,7 +43,10 @@ impl Progress {
         if self.terminal {
             eprintln!("{mark} {what}");
         } else {
-            eprintln!("[{:>6.2}s] {mark} {what}", self.start.elapsed().as_secs_f64());
+            eprintln!(
+                "[{:>6.2}s] {mark} {what}",
+                self.start.elapsed().as_secs_f64()
+            );
         }
     }
 }

@@ -19,24 +19,102 @@ memory_mb = 128
 fn config_cases() -> Vec<(&'static str, String, &'static [&'static str])> {
     let good = GOOD.to_string();
     vec![
-        ("malformed TOML", good.replace("memory_mb = 128", "memory_mb = = 128"), &["line 7", "config.toml"]),
-        ("unknown top-level key", format!("{good}colour = \"blue\"\n"), &["unknown field `colour`"]),
-        ("unknown function key", good.replace("memory_mb = 128", "memory = 128"), &["unknown field `memory`", "line 7"]),
-        ("memory too small", good.replace("128", "64"), &["memory_mb (MB) must be between 128 and 10240, not 64", "line 7"]),
-        ("memory too large", good.replace("128", "10241"), &["between 128 and 10240"]),
-        ("timeout zero", format!("{good}timeout_s = 0\n"), &["timeout_s (seconds) must be between 1 and 900, not 0"]),
-        ("timeout too long", format!("{good}timeout_s = 901\n"), &["between 1 and 900"]),
-        ("architecture", format!("{good}architecture = \"sparc\"\n"), &["unknown variant `sparc`", "x86_64", "arm64"]),
-        ("concurrency zero", format!("{good}reserved_concurrency = 0\n"), &["reserved_concurrency", "between 1 and 1000"]),
-        ("project with a space", good.replace("\"PROJECT\"", "\"my app\""), &["may hold only letters, digits"]),
-        ("project starting with a digit", good.replace("\"PROJECT\"", "\"1app\""), &["must start with a letter"]),
-        ("project too long", good.replace("\"PROJECT\"", &format!("\"{}\"", "a".repeat(54))), &["64", "shorten `project`"]),
-        ("reserved env var", format!("{good}[function.environment]\nAWS_REGION = \"x\"\n"), &["AWS_REGION", "reserved by Lambda"]),
-        ("invalid env var name", format!("{good}[function.environment]\n\"1BAD\" = \"x\"\n"), &["not a valid variable name"]),
-        ("env too large", format!("{good}[function.environment]\nBIG = \"{}\"\n", "x".repeat(5000)), &["Lambda allows 4 KB"]),
-        ("missing handler path", good.replace("HANDLER", "no/such/dir"), &["handler.path", "is not a folder"]),
-        ("handler path is not a crate", good.replace("HANDLER", "policies"), &["handler.path", "no Cargo.toml"]),
-        ("no project", good.replace("project = \"PROJECT\"\n", ""), &["missing field `project`"]),
+        (
+            "malformed TOML",
+            good.replace("memory_mb = 128", "memory_mb = = 128"),
+            &["line 7", "config.toml"],
+        ),
+        (
+            "unknown top-level key",
+            format!("{good}colour = \"blue\"\n"),
+            &["unknown field `colour`"],
+        ),
+        (
+            "unknown function key",
+            good.replace("memory_mb = 128", "memory = 128"),
+            &["unknown field `memory`", "line 7"],
+        ),
+        (
+            "memory too small",
+            good.replace("128", "64"),
+            &[
+                "memory_mb (MB) must be between 128 and 10240, not 64",
+                "line 7",
+            ],
+        ),
+        (
+            "memory too large",
+            good.replace("128", "10241"),
+            &["between 128 and 10240"],
+        ),
+        (
+            "timeout zero",
+            format!("{good}timeout_s = 0\n"),
+            &["timeout_s (seconds) must be between 1 and 900, not 0"],
+        ),
+        (
+            "timeout too long",
+            format!("{good}timeout_s = 901\n"),
+            &["between 1 and 900"],
+        ),
+        (
+            "architecture",
+            format!("{good}architecture = \"sparc\"\n"),
+            &["unknown variant `sparc`", "x86_64", "arm64"],
+        ),
+        (
+            "concurrency zero",
+            format!("{good}reserved_concurrency = 0\n"),
+            &["reserved_concurrency", "between 1 and 1000"],
+        ),
+        (
+            "project with a space",
+            good.replace("\"PROJECT\"", "\"my app\""),
+            &["may hold only letters, digits"],
+        ),
+        (
+            "project starting with a digit",
+            good.replace("\"PROJECT\"", "\"1app\""),
+            &["must start with a letter"],
+        ),
+        (
+            "project too long",
+            good.replace("\"PROJECT\"", &format!("\"{}\"", "a".repeat(54))),
+            &["64", "shorten `project`"],
+        ),
+        (
+            "reserved env var",
+            format!("{good}[function.environment]\nAWS_REGION = \"x\"\n"),
+            &["AWS_REGION", "reserved by Lambda"],
+        ),
+        (
+            "invalid env var name",
+            format!("{good}[function.environment]\n\"1BAD\" = \"x\"\n"),
+            &["not a valid variable name"],
+        ),
+        (
+            "env too large",
+            format!(
+                "{good}[function.environment]\nBIG = \"{}\"\n",
+                "x".repeat(5000)
+            ),
+            &["Lambda allows 4 KB"],
+        ),
+        (
+            "missing handler path",
+            good.replace("HANDLER", "no/such/dir"),
+            &["handler.path", "is not a folder"],
+        ),
+        (
+            "handler path is not a crate",
+            good.replace("HANDLER", "policies"),
+            &["handler.path", "no Cargo.toml"],
+        ),
+        (
+            "no project",
+            good.replace("project = \"PROJECT\"\n", ""),
+            &["missing field `project`"],
+        ),
     ]
 }
 
@@ -48,14 +126,27 @@ fn bad_configs_are_refused_with_exit_2_and_no_aws_call() {
             .replace("PROJECT", &p.name)
             .replace("HANDLER", &p.handler.display().to_string());
         p.write_raw_config(&text);
-        for command in [&["up", "--yes"][..], &["plan"], &["update-code"], &["teardown", "--yes"]] {
+        for command in [
+            &["up", "--yes"][..],
+            &["plan"],
+            &["update-code"],
+            &["teardown", "--yes"],
+        ] {
             let run = p.run(command);
             assert_eq!(run.code(), 2, "{what} / {command:?}: {}", run.stderr());
             for fragment in fragments.iter() {
-                assert!(run.stderr().contains(fragment), "{what}: stderr lacks {fragment:?}:\n{}", run.stderr());
+                assert!(
+                    run.stderr().contains(fragment),
+                    "{what}: stderr lacks {fragment:?}:\n{}",
+                    run.stderr()
+                );
             }
         }
-        assert!(p.recorder.calls().is_empty(), "{what}: {:?}", p.recorder.calls());
+        assert!(
+            p.recorder.calls().is_empty(),
+            "{what}: {:?}",
+            p.recorder.calls()
+        );
     }
 }
 
@@ -64,14 +155,30 @@ fn bad_policy_templates_are_refused_with_exit_2_and_no_aws_call() {
     let p = Project::new("badpolicy");
     for (what, template, fragment) in [
         ("not JSON", "{", "not valid JSON"),
-        ("principal", r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Principal": "*"}]}"#, "Principal"),
-        ("unknown variable", r#"{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${bucket}/*"}]}"#, "unknown variable ${bucket}"),
-        ("no effect", r#"{"Statement": [{"Action": "s3:GetObject", "Resource": "*"}]}"#, "Effect"),
+        (
+            "principal",
+            r#"{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Principal": "*"}]}"#,
+            "Principal",
+        ),
+        (
+            "unknown variable",
+            r#"{"Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${bucket}/*"}]}"#,
+            "unknown variable ${bucket}",
+        ),
+        (
+            "no effect",
+            r#"{"Statement": [{"Action": "s3:GetObject", "Resource": "*"}]}"#,
+            "Effect",
+        ),
     ] {
         std::fs::write(p.dir.path().join("policies/execution.json"), template).unwrap();
         let run = p.run(&["up", "--yes"]);
         assert_eq!(run.code(), 2, "{what}: {}", run.stderr());
-        assert!(run.stderr().contains("execution.json"), "{what}: {}", run.stderr());
+        assert!(
+            run.stderr().contains("execution.json"),
+            "{what}: {}",
+            run.stderr()
+        );
         assert!(run.stderr().contains(fragment), "{what}: {}", run.stderr());
     }
     assert!(p.recorder.calls().is_empty());
@@ -80,14 +187,23 @@ fn bad_policy_templates_are_refused_with_exit_2_and_no_aws_call() {
 #[test]
 fn bad_flags_and_environment_are_refused_with_no_aws_call() {
     let p = Project::new("badflags");
-    p.run(&["--stage", "prod env", "up", "--yes"]).fails(2, "invalid --stage");
+    p.run(&["--stage", "prod env", "up", "--yes"])
+        .fails(2, "invalid --stage");
     p.run(&["--stage", &"s".repeat(60), "plan"]).fails(2, "64");
-    p.run(&["--region", "moon-base", "plan"]).fails(2, "is not an AWS region name");
-    p.run_with(&["plan"], &[("AWS_REGION", None), ("AWS_DEFAULT_REGION", None)])
-        .fails(2, "no AWS region is set");
-    p.run_with(&["plan"], &[("AWS_ACCESS_KEY_ID", None), ("AWS_SECRET_ACCESS_KEY", None)])
-        .fails(2, "no AWS credentials found");
-    p.run(&["--config", "/no/such/config.toml", "plan"]).fails(2, "cannot read config file /no/such/config.toml");
+    p.run(&["--region", "moon-base", "plan"])
+        .fails(2, "is not an AWS region name");
+    p.run_with(
+        &["plan"],
+        &[("AWS_REGION", None), ("AWS_DEFAULT_REGION", None)],
+    )
+    .fails(2, "no AWS region is set");
+    p.run_with(
+        &["plan"],
+        &[("AWS_ACCESS_KEY_ID", None), ("AWS_SECRET_ACCESS_KEY", None)],
+    )
+    .fails(2, "no AWS credentials found");
+    p.run(&["--config", "/no/such/config.toml", "plan"])
+        .fails(2, "cannot read config file /no/such/config.toml");
     assert!(p.recorder.calls().is_empty(), "{:?}", p.recorder.calls());
 }
 
@@ -106,9 +222,19 @@ fn a_compile_error_stops_before_any_aws_call() {
     let p = Project::new("broken").with_handler_copy();
     let main = p.handler.join("src/main.rs");
     let source = std::fs::read_to_string(&main).unwrap();
-    std::fs::write(&main, source.replace("pub fn greet(", "pub fn greet(this is not rust")).unwrap();
-    let run = p.run(&["up", "--yes"]).fails(3, "building the handler failed");
-    assert!(run.stderr().contains("error"), "cargo's own messages reach the user: {}", run.stderr());
+    std::fs::write(
+        &main,
+        source.replace("pub fn greet(", "pub fn greet(this is not rust"),
+    )
+    .unwrap();
+    let run = p
+        .run(&["up", "--yes"])
+        .fails(3, "building the handler failed");
+    assert!(
+        run.stderr().contains("error"),
+        "cargo's own messages reach the user: {}",
+        run.stderr()
+    );
     assert!(p.recorder.calls().is_empty(), "{:?}", p.recorder.calls());
 }
 

@@ -29,7 +29,8 @@ fn our_tags(project: &str) -> BTreeMap<String, String> {
 }
 
 fn summary(run: &common::Run) -> Value {
-    serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.stdout()))
+    serde_json::from_str(&run.stdout())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", run.stdout()))
 }
 
 #[test]
@@ -62,11 +63,19 @@ fn fresh_up_creates_exactly_the_desired_resources() {
     let exec = aws.role(&names.exec_role).expect("execution role");
     assert_eq!(tags_of_role(&exec), our_tags("fresh"));
     let trust = common::decode(exec.assume_role_policy_document().unwrap());
-    assert_eq!(trust["Statement"][0]["Principal"]["Service"], "lambda.amazonaws.com");
+    assert_eq!(
+        trust["Statement"][0]["Principal"]["Service"],
+        "lambda.amazonaws.com"
+    );
     assert_eq!(trust["Statement"][0]["Action"], "sts:AssumeRole");
     // Its policy: logs of its own log group only.
-    let policy = aws.role_policy(&names.exec_role, &names.exec_policy).expect("exec policy");
-    let group = format!("arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/{}", names.function);
+    let policy = aws
+        .role_policy(&names.exec_role, &names.exec_policy)
+        .expect("exec policy");
+    let group = format!(
+        "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/{}",
+        names.function
+    );
     for statement in policy["Statement"].as_array().unwrap() {
         let resource = statement["Resource"].as_str().unwrap();
         assert!(resource.starts_with(&format!("{group}:")), "{resource}");
@@ -84,10 +93,18 @@ fn fresh_up_creates_exactly_the_desired_resources() {
     assert_eq!(c.timeout(), Some(10));
     assert_eq!(c.role(), Some(exec.arn()));
     assert_eq!(
-        c.environment().unwrap().variables().unwrap().get("GREETING_STYLE").map(String::as_str),
+        c.environment()
+            .unwrap()
+            .variables()
+            .unwrap()
+            .get("GREETING_STYLE")
+            .map(String::as_str),
         Some("friendly")
     );
-    assert_eq!(f.concurrency().unwrap().reserved_concurrent_executions(), Some(10));
+    assert_eq!(
+        f.concurrency().unwrap().reserved_concurrent_executions(),
+        Some(10)
+    );
     let ftags: BTreeMap<String, String> = f.tags().unwrap().clone().into_iter().collect();
     assert_eq!(ftags, our_tags("fresh"));
     assert_eq!(out["function_arn"], c.function_arn().unwrap());
@@ -98,7 +115,12 @@ fn fresh_up_creates_exactly_the_desired_resources() {
     let pool = &pools[0];
     assert!(pool.allow_unauthenticated_identities());
     assert_eq!(pool.allow_classic_flow(), Some(false));
-    let ptags: BTreeMap<String, String> = pool.identity_pool_tags().unwrap().clone().into_iter().collect();
+    let ptags: BTreeMap<String, String> = pool
+        .identity_pool_tags()
+        .unwrap()
+        .clone()
+        .into_iter()
+        .collect();
     assert_eq!(ptags, our_tags("fresh"));
     assert_eq!(out["identity_pool_id"], pool.identity_pool_id());
 
@@ -107,12 +129,23 @@ fn fresh_up_creates_exactly_the_desired_resources() {
     assert_eq!(tags_of_role(&unauth), our_tags("fresh"));
     let trust = common::decode(unauth.assume_role_policy_document().unwrap());
     let s = &trust["Statement"][0];
-    assert_eq!(s["Principal"]["Federated"], "cognito-identity.amazonaws.com");
+    assert_eq!(
+        s["Principal"]["Federated"],
+        "cognito-identity.amazonaws.com"
+    );
     assert_eq!(s["Action"], "sts:AssumeRoleWithWebIdentity");
-    assert_eq!(s["Condition"]["StringEquals"]["cognito-identity.amazonaws.com:aud"], pool.identity_pool_id());
-    assert_eq!(s["Condition"]["ForAnyValue:StringLike"]["cognito-identity.amazonaws.com:amr"], "unauthenticated");
+    assert_eq!(
+        s["Condition"]["StringEquals"]["cognito-identity.amazonaws.com:aud"],
+        pool.identity_pool_id()
+    );
+    assert_eq!(
+        s["Condition"]["ForAnyValue:StringLike"]["cognito-identity.amazonaws.com:amr"],
+        "unauthenticated"
+    );
     // Its policy: invoke this function, nothing else.
-    let invoke = aws.role_policy(&names.unauth_role, &names.unauth_policy).expect("invoke policy");
+    let invoke = aws
+        .role_policy(&names.unauth_role, &names.unauth_policy)
+        .expect("invoke policy");
     let statements = invoke["Statement"].as_array().unwrap();
     assert_eq!(statements.len(), 1);
     assert_eq!(statements[0]["Effect"], "Allow");
@@ -121,16 +154,38 @@ fn fresh_up_creates_exactly_the_desired_resources() {
 
     // The pool hands out that role.
     let roles = aws
-        .block(aws.cognito.get_identity_pool_roles().identity_pool_id(pool.identity_pool_id()).send())
+        .block(
+            aws.cognito
+                .get_identity_pool_roles()
+                .identity_pool_id(pool.identity_pool_id())
+                .send(),
+        )
         .unwrap();
-    assert_eq!(roles.roles().unwrap().get("unauthenticated").map(String::as_str), Some(unauth.arn()));
+    assert_eq!(
+        roles
+            .roles()
+            .unwrap()
+            .get("unauthenticated")
+            .map(String::as_str),
+        Some(unauth.arn())
+    );
     assert_eq!(roles.roles().unwrap().len(), 1);
 
     // The app's config file.
-    let app: Value = serde_json::from_str(&std::fs::read_to_string(p.app_config_path()).unwrap()).unwrap();
-    assert_eq!(app["CredentialsProvider"]["CognitoIdentity"]["Default"]["PoolId"], pool.identity_pool_id());
-    assert_eq!(app["CredentialsProvider"]["CognitoIdentity"]["Default"]["Region"], "us-east-1");
-    assert_eq!(app["LambdaInvoker"]["Default"]["FunctionName"], names.function);
+    let app: Value =
+        serde_json::from_str(&std::fs::read_to_string(p.app_config_path()).unwrap()).unwrap();
+    assert_eq!(
+        app["CredentialsProvider"]["CognitoIdentity"]["Default"]["PoolId"],
+        pool.identity_pool_id()
+    );
+    assert_eq!(
+        app["CredentialsProvider"]["CognitoIdentity"]["Default"]["Region"],
+        "us-east-1"
+    );
+    assert_eq!(
+        app["LambdaInvoker"]["Default"]["FunctionName"],
+        names.function
+    );
     assert_eq!(app["LambdaInvoker"]["Default"]["Region"], "us-east-1");
 }
 
@@ -141,7 +196,10 @@ fn second_up_makes_zero_writes() {
     p.recorder.clear();
     let second = summary(&p.run(&["up", "--yes", "--output", "json"]).ok());
     assert_eq!(p.recorder.writes(), Vec::<String>::new());
-    assert!(!p.recorder.calls().is_empty(), "the second up must still read");
+    assert!(
+        !p.recorder.calls().is_empty(),
+        "the second up must still read"
+    );
     assert_eq!(first, second);
     // Without --yes and without a terminal, a converged stack is still fine.
     p.recorder.clear();
@@ -157,23 +215,43 @@ fn config_changes_update_only_what_changed() {
     p.up();
     let aws = Aws::new();
 
-    let mut s = Settings { memory_mb: 256, ..Settings::default() };
+    let mut s = Settings {
+        memory_mb: 256,
+        ..Settings::default()
+    };
     p.write_config(&s);
     p.recorder.clear();
     p.up();
-    assert_eq!(p.recorder.writes(), vec!["lambda:UpdateFunctionConfiguration"]);
+    assert_eq!(
+        p.recorder.writes(),
+        vec!["lambda:UpdateFunctionConfiguration"]
+    );
     let f = aws.function(&names.function).unwrap();
     assert_eq!(f.configuration().unwrap().memory_size(), Some(256));
 
-    s.environment.insert("GREETING_STYLE".into(), "formal".into());
+    s.environment
+        .insert("GREETING_STYLE".into(), "formal".into());
     s.environment.insert("NEW_VAR".into(), "1".into());
     p.write_config(&s);
     p.recorder.clear();
     p.up();
-    assert_eq!(p.recorder.writes(), vec!["lambda:UpdateFunctionConfiguration"]);
+    assert_eq!(
+        p.recorder.writes(),
+        vec!["lambda:UpdateFunctionConfiguration"]
+    );
     let f = aws.function(&names.function).unwrap();
-    let vars = f.configuration().unwrap().environment().unwrap().variables().unwrap().clone();
-    assert_eq!(vars.get("GREETING_STYLE").map(String::as_str), Some("formal"));
+    let vars = f
+        .configuration()
+        .unwrap()
+        .environment()
+        .unwrap()
+        .variables()
+        .unwrap()
+        .clone();
+    assert_eq!(
+        vars.get("GREETING_STYLE").map(String::as_str),
+        Some("formal")
+    );
     assert_eq!(vars.get("NEW_VAR").map(String::as_str), Some("1"));
 
     s.extra_statements = r#"[{"Effect": "Allow", "Action": "dynamodb:GetItem", "Resource": "arn:${partition}:dynamodb:${region}:${account_id}:table/${function_name}"}]"#.into();
@@ -181,12 +259,22 @@ fn config_changes_update_only_what_changed() {
     p.recorder.clear();
     p.up();
     assert_eq!(p.recorder.writes(), vec!["iam:PutRolePolicy"]);
-    let policy = aws.role_policy(&names.exec_role, &names.exec_policy).unwrap();
-    let added = policy["Statement"].as_array().unwrap().last().unwrap().clone();
+    let policy = aws
+        .role_policy(&names.exec_role, &names.exec_policy)
+        .unwrap();
+    let added = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
     assert_eq!(added["Action"], "dynamodb:GetItem");
     assert_eq!(
         added["Resource"],
-        format!("arn:aws:dynamodb:us-east-1:123456789012:table/{}", names.function)
+        format!(
+            "arn:aws:dynamodb:us-east-1:123456789012:table/{}",
+            names.function
+        )
     );
 }
 
@@ -199,7 +287,14 @@ fn drift_behind_our_back_is_shown_by_plan_and_corrected_by_up() {
     let pool_id = aws.pools(&names.pool)[0].identity_pool_id().to_string();
 
     // Someone changes things in the console.
-    aws.block(aws.lambda.update_function_configuration().function_name(&names.function).memory_size(512).send()).unwrap();
+    aws.block(
+        aws.lambda
+            .update_function_configuration()
+            .function_name(&names.function)
+            .memory_size(512)
+            .send(),
+    )
+    .unwrap();
     aws.block(
         aws.iam
             .put_role_policy()
@@ -231,23 +326,62 @@ fn drift_behind_our_back_is_shown_by_plan_and_corrected_by_up() {
     p.recorder.clear();
     let plan = p.run(&["plan"]).ok().stdout();
     assert!(plan.contains("memory 512 → 128 MB"), "{plan}");
-    assert!(plan.contains(&format!("~ update IAM role policy {}: policy document differs", names.unauth_policy)), "{plan}");
-    assert!(plan.contains(&format!("~ update IAM role {}: trust policy differs", names.unauth_role)), "{plan}");
+    assert!(
+        plan.contains(&format!(
+            "~ update IAM role policy {}: policy document differs",
+            names.unauth_policy
+        )),
+        "{plan}"
+    );
+    assert!(
+        plan.contains(&format!(
+            "~ update IAM role {}: trust policy differs",
+            names.unauth_role
+        )),
+        "{plan}"
+    );
     assert!(plan.contains("classic flow → off"), "{plan}");
-    assert!(plan.contains("0 to create, 4 to update, 0 to delete."), "{plan}");
-    assert_eq!(p.recorder.writes(), Vec::<String>::new(), "plan must not write");
+    assert!(
+        plan.contains("0 to create, 4 to update, 0 to delete."),
+        "{plan}"
+    );
+    assert_eq!(
+        p.recorder.writes(),
+        Vec::<String>::new(),
+        "plan must not write"
+    );
 
     p.up();
-    assert_eq!(aws.function(&names.function).unwrap().configuration().unwrap().memory_size(), Some(128));
-    let invoke = aws.role_policy(&names.unauth_role, &names.unauth_policy).unwrap();
+    assert_eq!(
+        aws.function(&names.function)
+            .unwrap()
+            .configuration()
+            .unwrap()
+            .memory_size(),
+        Some(128)
+    );
+    let invoke = aws
+        .role_policy(&names.unauth_role, &names.unauth_policy)
+        .unwrap();
     assert_eq!(invoke["Statement"][0]["Action"], "lambda:InvokeFunction");
-    let trust = common::decode(aws.role(&names.unauth_role).unwrap().assume_role_policy_document().unwrap());
-    assert_eq!(trust["Statement"][0]["Condition"]["StringEquals"]["cognito-identity.amazonaws.com:aud"], pool_id.as_str());
+    let trust = common::decode(
+        aws.role(&names.unauth_role)
+            .unwrap()
+            .assume_role_policy_document()
+            .unwrap(),
+    );
+    assert_eq!(
+        trust["Statement"][0]["Condition"]["StringEquals"]["cognito-identity.amazonaws.com:aud"],
+        pool_id.as_str()
+    );
     assert_eq!(aws.pools(&names.pool)[0].allow_classic_flow(), Some(false));
 
     p.recorder.clear();
     let plan = p.run(&["plan"]).ok().stdout();
-    assert!(plan.contains("0 to create, 0 to update, 0 to delete."), "{plan}");
+    assert!(
+        plan.contains("0 to create, 0 to update, 0 to delete."),
+        "{plan}"
+    );
 }
 
 #[test]
@@ -267,24 +401,51 @@ fn update_code_uploads_only_changed_code_and_touches_nothing_else() {
     let names = p.names();
     p.up();
     let aws = Aws::new();
-    let before = aws.function(&names.function).unwrap().configuration().unwrap().code_sha256().unwrap().to_string();
+    let before = aws
+        .function(&names.function)
+        .unwrap()
+        .configuration()
+        .unwrap()
+        .code_sha256()
+        .unwrap()
+        .to_string();
 
     // Unchanged code: one read, no upload.
     p.recorder.clear();
     let run = p.run(&["update-code"]).ok();
     assert!(run.stdout().starts_with("unchanged"), "{}", run.stdout());
-    let calls: Vec<String> = p.recorder.calls().iter().map(|c| format!("{}:{}", c.service, c.action)).collect();
+    let calls: Vec<String> = p
+        .recorder
+        .calls()
+        .iter()
+        .map(|c| format!("{}:{}", c.service, c.action))
+        .collect();
     assert_eq!(calls, vec!["lambda:GetFunction"]);
 
     // Changed code: one upload, then the wait; no IAM or Cognito call.
     let main = p.handler.join("src/main.rs");
     let source = std::fs::read_to_string(&main).unwrap();
-    std::fs::write(&main, source.replace("Hello, {first} {last}.", "Hi there, {first} {last}!")).unwrap();
+    std::fs::write(
+        &main,
+        source.replace("Hello, {first} {last}.", "Hi there, {first} {last}!"),
+    )
+    .unwrap();
     p.recorder.clear();
     p.run(&["update-code"]).ok();
     assert_eq!(p.recorder.writes(), vec!["lambda:UpdateFunctionCode"]);
-    assert!(p.recorder.calls().iter().all(|c| c.service == "lambda"), "{:?}", p.recorder.calls());
-    let after = aws.function(&names.function).unwrap().configuration().unwrap().code_sha256().unwrap().to_string();
+    assert!(
+        p.recorder.calls().iter().all(|c| c.service == "lambda"),
+        "{:?}",
+        p.recorder.calls()
+    );
+    let after = aws
+        .function(&names.function)
+        .unwrap()
+        .configuration()
+        .unwrap()
+        .code_sha256()
+        .unwrap()
+        .to_string();
     assert_ne!(before, after);
 
     // And `up` now sees nothing to do: the code it builds is what is deployed.
@@ -296,8 +457,15 @@ fn update_code_uploads_only_changed_code_and_touches_nothing_else() {
 #[test]
 fn update_code_without_a_deployment_says_to_run_up() {
     let p = Project::new("nocode");
-    let run = p.run(&["update-code"]).fails(4, "run `backend-ctl up` first");
-    assert_eq!(p.recorder.writes(), Vec::<String>::new(), "{}", run.stderr());
+    let run = p
+        .run(&["update-code"])
+        .fails(4, "run `backend-ctl up` first");
+    assert_eq!(
+        p.recorder.writes(),
+        Vec::<String>::new(),
+        "{}",
+        run.stderr()
+    );
 }
 
 #[test]
@@ -329,7 +497,11 @@ fn teardown_leaves_nothing_and_twice_is_fine() {
     );
     p.recorder.clear();
     let again = p.run(&["teardown", "--yes"]).ok();
-    assert!(again.stdout().contains("deleted 0 resources"), "{}", again.stdout());
+    assert!(
+        again.stdout().contains("deleted 0 resources"),
+        "{}",
+        again.stdout()
+    );
     assert_eq!(p.recorder.writes(), Vec::<String>::new());
 }
 
@@ -338,7 +510,13 @@ fn half_done_up(p: &Project, aws: &Aws) {
     let names = p.names();
     let tags: Vec<aws_sdk_iam::types::Tag> = our_tags(&p.name)
         .into_iter()
-        .map(|(k, v)| aws_sdk_iam::types::Tag::builder().key(k).value(v).build().unwrap())
+        .map(|(k, v)| {
+            aws_sdk_iam::types::Tag::builder()
+                .key(k)
+                .value(v)
+                .build()
+                .unwrap()
+        })
         .collect();
     aws.block(
         aws.iam
@@ -378,7 +556,9 @@ fn up_after_a_half_done_up_finishes_the_job_without_a_second_pool() {
     p.up();
     assert_eq!(aws.pools(&p.names().pool).len(), 1);
     assert!(aws.function(&p.names().function).is_some());
-    assert!(aws.role_policy(&p.names().unauth_role, &p.names().unauth_policy).is_some());
+    assert!(aws
+        .role_policy(&p.names().unauth_role, &p.names().unauth_policy)
+        .is_some());
     p.recorder.clear();
     p.up();
     assert_eq!(p.recorder.writes(), Vec::<String>::new());
@@ -390,17 +570,38 @@ fn a_foreign_role_with_our_name_stops_up_and_teardown_untouched() {
     let names = p.names();
     let aws = Aws::new();
     let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
-    aws.block(aws.iam.create_role().role_name(&names.exec_role).assume_role_policy_document(trust.to_string()).send()).unwrap();
+    aws.block(
+        aws.iam
+            .create_role()
+            .role_name(&names.exec_role)
+            .assume_role_policy_document(trust.to_string())
+            .send(),
+    )
+    .unwrap();
 
-    p.run(&["up", "--yes"]).fails(4, &format!("IAM role {} exists but is not owned by backend-ctl", names.exec_role));
+    p.run(&["up", "--yes"]).fails(
+        4,
+        &format!(
+            "IAM role {} exists but is not owned by backend-ctl",
+            names.exec_role
+        ),
+    );
     assert_eq!(p.recorder.writes(), Vec::<String>::new());
     p.run(&["teardown", "--yes"]).fails(4, &names.exec_role);
     assert_eq!(p.recorder.writes(), Vec::<String>::new());
 
-    let role = aws.role(&names.exec_role).expect("the foreign role is still there");
+    let role = aws
+        .role(&names.exec_role)
+        .expect("the foreign role is still there");
     assert!(role.tags().is_empty());
-    assert_eq!(common::decode(role.assume_role_policy_document().unwrap()), trust);
-    assert!(aws.pools(&names.pool).is_empty(), "nothing was created next to it");
+    assert_eq!(
+        common::decode(role.assume_role_policy_document().unwrap()),
+        trust
+    );
+    assert!(
+        aws.pools(&names.pool).is_empty(),
+        "nothing was created next to it"
+    );
 }
 
 #[test]
@@ -408,13 +609,25 @@ fn a_foreign_function_and_a_foreign_pool_are_never_adopted() {
     let p = Project::new("foreignpool");
     let names = p.names();
     let aws = Aws::new();
-    aws.block(aws.cognito.create_identity_pool().identity_pool_name(&names.pool).allow_unauthenticated_identities(false).send()).unwrap();
-    p.run(&["up", "--yes"]).fails(4, &format!("identity pool {}", names.pool));
-    p.run(&["teardown", "--yes"]).fails(4, "not owned by backend-ctl");
+    aws.block(
+        aws.cognito
+            .create_identity_pool()
+            .identity_pool_name(&names.pool)
+            .allow_unauthenticated_identities(false)
+            .send(),
+    )
+    .unwrap();
+    p.run(&["up", "--yes"])
+        .fails(4, &format!("identity pool {}", names.pool));
+    p.run(&["teardown", "--yes"])
+        .fails(4, "not owned by backend-ctl");
     assert_eq!(p.recorder.writes(), Vec::<String>::new());
     let pools = aws.pools(&names.pool);
     assert_eq!(pools.len(), 1);
-    assert!(!pools[0].allow_unauthenticated_identities(), "the foreign pool is untouched");
+    assert!(
+        !pools[0].allow_unauthenticated_identities(),
+        "the foreign pool is untouched"
+    );
 }
 
 #[test]
@@ -433,7 +646,8 @@ fn two_pools_of_ours_is_an_error_never_a_third() {
         )
         .unwrap();
     }
-    p.run(&["up", "--yes"]).fails(4, "2 identity pools are named");
+    p.run(&["up", "--yes"])
+        .fails(4, "2 identity pools are named");
     assert_eq!(aws.pools(&names.pool).len(), 2);
     assert_eq!(p.recorder.writes(), Vec::<String>::new());
 }
@@ -462,6 +676,14 @@ fn the_app_config_keeps_keys_that_are_not_ours() {
     assert_eq!(app["PinpointAnalytics"]["Default"]["AppId"], "abc");
     assert_eq!(app["LambdaInvoker"]["Default"]["Custom"], true);
     assert_eq!(app["LambdaInvoker"]["Default"]["Region"], "us-east-1");
-    assert_eq!(app["LambdaInvoker"]["Default"]["FunctionName"], p.names().function);
-    assert!(app["CredentialsProvider"]["CognitoIdentity"]["Default"]["PoolId"].as_str().unwrap().starts_with("us-east-1:"));
+    assert_eq!(
+        app["LambdaInvoker"]["Default"]["FunctionName"],
+        p.names().function
+    );
+    assert!(
+        app["CredentialsProvider"]["CognitoIdentity"]["Default"]["PoolId"]
+            .as_str()
+            .unwrap()
+            .starts_with("us-east-1:")
+    );
 }

@@ -16,7 +16,10 @@ pub async fn find(sts: &aws_sdk_sts::Client, region: &str) -> Result<Account, Aw
         cause: format!("GetCallerIdentity returned no {what}"),
         hint: None,
     };
-    let account_id = out.account().ok_or_else(|| malformed("account"))?.to_string();
+    let account_id = out
+        .account()
+        .ok_or_else(|| malformed("account"))?
+        .to_string();
     let partition = out
         .arn()
         .and_then(|arn| arn.split(':').nth(1))

@@ -7,13 +7,13 @@ use std::time::Duration;
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::operation::create_function::CreateFunctionError;
+use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
 use aws_sdk_lambda::operation::update_function_code::UpdateFunctionCodeError;
 use aws_sdk_lambda::operation::update_function_configuration::UpdateFunctionConfigurationError;
-use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture as LambdaArch, Environment, FunctionCode, Runtime};
 use aws_sdk_lambda::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::waiters::error::WaiterError;
 
 use crate::config::Architecture;
@@ -38,7 +38,10 @@ fn state_of(out: &GetFunctionOutput) -> Option<FunctionState> {
     let c = out.configuration()?;
     Some(FunctionState {
         arn: c.function_arn().unwrap_or_default().to_string(),
-        runtime: c.runtime().map(|r| r.as_str().to_string()).unwrap_or_default(),
+        runtime: c
+            .runtime()
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_default(),
         handler: c.handler().unwrap_or_default().to_string(),
         architecture: c
             .architectures()
@@ -54,12 +57,17 @@ fn state_of(out: &GetFunctionOutput) -> Option<FunctionState> {
             .unwrap_or_default(),
         role: c.role().unwrap_or_default().to_string(),
         code_sha256: c.code_sha256().unwrap_or_default().to_string(),
-        reserved_concurrency: out.concurrency().and_then(|c| c.reserved_concurrent_executions()),
+        reserved_concurrency: out
+            .concurrency()
+            .and_then(|c| c.reserved_concurrent_executions()),
         tags: out
             .tags()
             .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default(),
-        state: c.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+        state: c
+            .state()
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_default(),
         last_update_status: c
             .last_update_status()
             .map(|s| s.as_str().to_string())
@@ -72,8 +80,16 @@ fn state_of(out: &GetFunctionOutput) -> Option<FunctionState> {
 pub async fn find(lambda: &Client, name: &str) -> Result<Option<FunctionState>, AwsError> {
     match lambda.get_function().function_name(name).send().await {
         Ok(out) => Ok(state_of(&out)),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
-        Err(e) => Err(super::failed(format!("reading Lambda Function ({name})"), e)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Ok(None)
+        }
+        Err(e) => Err(super::failed(
+            format!("reading Lambda Function ({name})"),
+            e,
+        )),
     }
 }
 
@@ -122,7 +138,11 @@ pub async fn create(
                 .timeout(spec.timeout_s as i32)
                 .environment(environment(spec))
                 .description("Managed by backend-ctl")
-                .code(FunctionCode::builder().zip_file(Blob::new(code.zip.clone())).build())
+                .code(
+                    FunctionCode::builder()
+                        .zip_file(Blob::new(code.zip.clone()))
+                        .build(),
+                )
                 .set_tags(Some(tags.clone()))
                 .send()
         },
@@ -165,7 +185,12 @@ pub async fn update_config(
         },
     )
     .await
-    .map_err(|e| super::failed(format!("updating Lambda Function ({name}) configuration"), e))?;
+    .map_err(|e| {
+        super::failed(
+            format!("updating Lambda Function ({name}) configuration"),
+            e,
+        )
+    })?;
     Ok(())
 }
 
@@ -182,7 +207,8 @@ pub async fn update_code(
         &format!("Lambda Function ({name}) to finish its previous update"),
         retry::PROPAGATION_TIMEOUT,
         |e: &SdkError<UpdateFunctionCodeError, HttpResponse>| {
-            e.as_service_error().is_some_and(|s| s.is_resource_conflict_exception())
+            e.as_service_error()
+                .is_some_and(|s| s.is_resource_conflict_exception())
         },
         || {
             lambda
@@ -206,7 +232,12 @@ pub async fn put_concurrency(lambda: &Client, name: &str, reserved: u32) -> Resu
         .reserved_concurrent_executions(reserved as i32)
         .send()
         .await
-        .map_err(|e| super::failed(format!("setting Lambda Function ({name}) reserved concurrency"), e))?;
+        .map_err(|e| {
+            super::failed(
+                format!("setting Lambda Function ({name}) reserved concurrency"),
+                e,
+            )
+        })?;
     Ok(())
 }
 
@@ -214,8 +245,16 @@ pub async fn put_concurrency(lambda: &Client, name: &str, reserved: u32) -> Resu
 pub async fn delete(lambda: &Client, name: &str) -> Result<(), AwsError> {
     match lambda.delete_function().function_name(name).send().await {
         Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
-        Err(e) => Err(super::failed(format!("deleting Lambda Function ({name})"), e)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(super::failed(
+            format!("deleting Lambda Function ({name})"),
+            e,
+        )),
     }
 }
 
@@ -229,7 +268,13 @@ pub enum Wait {
 }
 
 /// Waits with the SDK's waiter, up to `limit`; on failure reports Lambda's reason.
-pub async fn wait(lambda: &Client, progress: &Progress, name: &str, what: Wait, limit: Duration) -> Result<(), AwsError> {
+pub async fn wait(
+    lambda: &Client,
+    progress: &Progress,
+    name: &str,
+    what: Wait,
+    limit: Duration,
+) -> Result<(), AwsError> {
     let (label, result) = match what {
         Wait::Active => (
             "to become Active",
@@ -272,7 +317,11 @@ pub async fn wait(lambda: &Client, progress: &Progress, name: &str, what: Wait, 
                     ),
                 })
                 .unwrap_or_else(|| "Lambda reported a failed state".into());
-            Err(AwsError { action, cause: reason, hint: None })
+            Err(AwsError {
+                action,
+                cause: reason,
+                hint: None,
+            })
         }
         Err(WaiterError::ExceededMaxWait(_)) => {
             let now = find(lambda, name).await.ok().flatten();
@@ -283,10 +332,16 @@ pub async fn wait(lambda: &Client, progress: &Progress, name: &str, what: Wait, 
             Err(AwsError {
                 action,
                 cause: format!("still not done after {} s ({state})", limit.as_secs()),
-                hint: Some("run the same command again later; it picks up where this one stopped".into()),
+                hint: Some(
+                    "run the same command again later; it picks up where this one stopped".into(),
+                ),
             })
         }
         Err(WaiterError::OperationFailed(e)) => Err(super::failed(action, e.into_error())),
-        Err(e) => Err(AwsError { action, cause: aws_sdk_lambda::error::DisplayErrorContext(&e).to_string(), hint: None }),
+        Err(e) => Err(AwsError {
+            action,
+            cause: aws_sdk_lambda::error::DisplayErrorContext(&e).to_string(),
+            hint: None,
+        }),
     }
 }

@@ -44,7 +44,11 @@ fn state_of(out: DescribeIdentityPoolOutput) -> PoolState {
 
 /// Every pool named `name` (ours or not), each described and, when
 /// `with_roles`, with its roles, all read at once.
-pub async fn find(cognito: &Client, name: &str, with_roles: bool) -> Result<Vec<PoolState>, AwsError> {
+pub async fn find(
+    cognito: &Client,
+    name: &str,
+    with_roles: bool,
+) -> Result<Vec<PoolState>, AwsError> {
     let listed: Vec<_> = cognito
         .list_identity_pools()
         .max_results(60)
@@ -77,8 +81,16 @@ pub async fn find(cognito: &Client, name: &str, with_roles: bool) -> Result<Vec<
                 Ok(Some(pool))
             }
             // Deleted between the list and the read: it is gone, not an error.
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(None),
-            Err(e) => Err(super::failed(format!("reading Cognito Identity Pool ({id})"), e)),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
+            {
+                Ok(None)
+            }
+            Err(e) => Err(super::failed(
+                format!("reading Cognito Identity Pool ({id})"),
+                e,
+            )),
         }
     });
     let found = futures::future::join_all(reads).await;
@@ -90,7 +102,11 @@ pub async fn find(cognito: &Client, name: &str, with_roles: bool) -> Result<Vec<
 }
 
 /// Creates the pool: unauthenticated identities on, classic flow off, our tags.
-pub async fn create(cognito: &Client, name: &str, tags: &BTreeMap<String, String>) -> Result<String, AwsError> {
+pub async fn create(
+    cognito: &Client,
+    name: &str,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, AwsError> {
     let out = cognito
         .create_identity_pool()
         .identity_pool_name(name)
@@ -125,9 +141,22 @@ pub async fn update(cognito: &Client, pool: &PoolState) -> Result<(), AwsError> 
 
 /// Deletes the pool (its role attachment goes with it); a missing pool is success.
 pub async fn delete(cognito: &Client, id: &str) -> Result<(), AwsError> {
-    match cognito.delete_identity_pool().identity_pool_id(id).send().await {
+    match cognito
+        .delete_identity_pool()
+        .identity_pool_id(id)
+        .send()
+        .await
+    {
         Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_resource_not_found_exception()) => Ok(()),
-        Err(e) => Err(super::failed(format!("deleting Cognito Identity Pool ({id})"), e)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(super::failed(
+            format!("deleting Cognito Identity Pool ({id})"),
+            e,
+        )),
     }
 }

@@ -75,7 +75,9 @@ pub async fn connect(opts: &Connect) -> Result<Clients, InputError> {
     };
     check_region(&region)?;
     let Some(provider) = conf.credentials_provider() else {
-        return Err(no_credentials("no credentials provider is configured".into()));
+        return Err(no_credentials(
+            "no credentials provider is configured".into(),
+        ));
     };
     if let Err(e) = provider.provide_credentials().await {
         return Err(no_credentials(DisplayErrorContext(&e).to_string()));

@@ -20,7 +20,12 @@ pub async fn find(cognito: &Client, pool_id: &str) -> Result<PoolRolesState, Aws
         .identity_pool_id(pool_id)
         .send()
         .await
-        .map_err(|e| super::failed(format!("reading roles of Cognito Identity Pool ({pool_id})"), e))?;
+        .map_err(|e| {
+            super::failed(
+                format!("reading roles of Cognito Identity Pool ({pool_id})"),
+                e,
+            )
+        })?;
     Ok(PoolRolesState {
         roles: out
             .roles()
@@ -31,7 +36,12 @@ pub async fn find(cognito: &Client, pool_id: &str) -> Result<PoolRolesState, Aws
 }
 
 /// Sets the unauthenticated role, keeping any other role and mapping.
-pub async fn set(cognito: &Client, pool_id: &str, current: Option<&PoolRolesState>, unauth_arn: &str) -> Result<(), AwsError> {
+pub async fn set(
+    cognito: &Client,
+    pool_id: &str,
+    current: Option<&PoolRolesState>,
+    unauth_arn: &str,
+) -> Result<(), AwsError> {
     let mut roles: BTreeMap<String, String> = current.map(|c| c.roles.clone()).unwrap_or_default();
     roles.insert("unauthenticated".into(), unauth_arn.to_string());
     cognito
@@ -41,6 +51,11 @@ pub async fn set(cognito: &Client, pool_id: &str, current: Option<&PoolRolesStat
         .set_role_mappings(current.and_then(|c| c.mappings.0.clone()))
         .send()
         .await
-        .map_err(|e| super::failed(format!("setting roles of Cognito Identity Pool ({pool_id})"), e))?;
+        .map_err(|e| {
+            super::failed(
+                format!("setting roles of Cognito Identity Pool ({pool_id})"),
+                e,
+            )
+        })?;
     Ok(())
 }

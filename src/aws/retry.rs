@@ -31,7 +31,9 @@ where
         match call().await {
             Err(e) if is_propagating(&e) && start.elapsed() + delay < deadline => {
                 if !said {
-                    progress.note(&format!("waiting for {waiting_for} (IAM is eventually consistent)"));
+                    progress.note(&format!(
+                        "waiting for {waiting_for} (IAM is eventually consistent)"
+                    ));
                     said = true;
                 }
                 tokio::time::sleep(delay).await;

@@ -19,7 +19,11 @@ fn decode(action: &str, doc: Option<&str>) -> Result<Value, AwsError> {
 }
 
 /// Reads a role and its inline policy `policy_name` at once; a missing role is `None`.
-pub async fn find(iam: &Client, name: &str, policy_name: &str) -> Result<Option<RoleState>, AwsError> {
+pub async fn find(
+    iam: &Client,
+    name: &str,
+    policy_name: &str,
+) -> Result<Option<RoleState>, AwsError> {
     let action = format!("reading IAM Role ({name})");
     let (role, policy) = tokio::join!(
         iam.get_role().role_name(name).send(),
@@ -27,7 +31,10 @@ pub async fn find(iam: &Client, name: &str, policy_name: &str) -> Result<Option<
     );
     let role = match role {
         Ok(out) => out.role,
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => {
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
             return Ok(None)
         }
         Err(e) => return Err(super::failed(action, e)),
@@ -48,7 +55,12 @@ pub async fn find(iam: &Client, name: &str, policy_name: &str) -> Result<Option<
 }
 
 /// Creates a role with its trust policy and our tags; returns its ARN.
-pub async fn create(iam: &Client, name: &str, trust: &Value, tags: &BTreeMap<String, String>) -> Result<String, AwsError> {
+pub async fn create(
+    iam: &Client,
+    name: &str,
+    trust: &Value,
+    tags: &BTreeMap<String, String>,
+) -> Result<String, AwsError> {
     let tags: Vec<Tag> = tags
         .iter()
         .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
@@ -83,12 +95,16 @@ pub async fn delete(iam: &Client, name: &str) -> Result<(), AwsError> {
     for attempt in 0..2 {
         match iam.delete_role().role_name(name).send().await {
             Ok(_) => return Ok(()),
-            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => {
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
+            {
                 return Ok(())
             }
             Err(e)
                 if attempt == 0
-                    && e.as_service_error().is_some_and(|s| s.is_delete_conflict_exception()) =>
+                    && e.as_service_error()
+                        .is_some_and(|s| s.is_delete_conflict_exception()) =>
             {
                 super::role_policy::delete_all(iam, name).await?;
             }

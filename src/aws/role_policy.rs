@@ -9,11 +9,26 @@ use crate::policy;
 /// Reads an inline policy; a missing policy (or role) is `None`.
 pub async fn find(iam: &Client, role: &str, name: &str) -> Result<Option<Value>, AwsError> {
     let action = format!("reading IAM Role Policy ({role}/{name})");
-    match iam.get_role_policy().role_name(role).policy_name(name).send().await {
+    match iam
+        .get_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .send()
+        .await
+    {
         Ok(out) => policy::decode(out.policy_document())
             .map(Some)
-            .map_err(|cause| AwsError { action, cause, hint: None }),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(None),
+            .map_err(|cause| AwsError {
+                action,
+                cause,
+                hint: None,
+            }),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
+            Ok(None)
+        }
         Err(e) => Err(super::failed(action, e)),
     }
 }
@@ -32,10 +47,24 @@ pub async fn put(iam: &Client, role: &str, name: &str, doc: &Value) -> Result<()
 
 /// Deletes an inline policy; a missing one is success.
 pub async fn delete(iam: &Client, role: &str, name: &str) -> Result<(), AwsError> {
-    match iam.delete_role_policy().role_name(role).policy_name(name).send().await {
+    match iam
+        .delete_role_policy()
+        .role_name(role)
+        .policy_name(name)
+        .send()
+        .await
+    {
         Ok(_) => Ok(()),
-        Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(()),
-        Err(e) => Err(super::failed(format!("deleting IAM Role Policy ({role}/{name})"), e)),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_no_such_entity_exception()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(super::failed(
+            format!("deleting IAM Role Policy ({role}/{name})"),
+            e,
+        )),
     }
 }
 

@@ -83,7 +83,11 @@ dir = "iam"
     assert_eq!(config.binary, "api");
     assert_eq!(config.architecture, Architecture::Arm64);
     assert_eq!(
-        (config.memory_mb, config.timeout_s, config.reserved_concurrency),
+        (
+            config.memory_mb,
+            config.timeout_s,
+            config.reserved_concurrency
+        ),
         (10240, 900, 1000)
     );
     assert_eq!(
@@ -93,16 +97,28 @@ dir = "iam"
             ("LOG_LEVEL".to_string(), "debug".to_string()),
         ])
     );
-    assert_eq!(config.app_config_path.as_deref(), Some(Path::new("/p/app/config.json")));
-    assert_eq!(config.extra_statements_path, Path::new("/p/iam/execution.json"));
+    assert_eq!(
+        config.app_config_path.as_deref(),
+        Some(Path::new("/p/app/config.json"))
+    );
+    assert_eq!(
+        config.extra_statements_path,
+        Path::new("/p/iam/execution.json")
+    );
 }
 
 #[test]
 fn lowest_limits_are_accepted() {
-    let config =
-        parse_dev(&with_function("memory_mb = 128\ntimeout_s = 1\nreserved_concurrency = 1")).unwrap();
+    let config = parse_dev(&with_function(
+        "memory_mb = 128\ntimeout_s = 1\nreserved_concurrency = 1",
+    ))
+    .unwrap();
     assert_eq!(
-        (config.memory_mb, config.timeout_s, config.reserved_concurrency),
+        (
+            config.memory_mb,
+            config.timeout_s,
+            config.reserved_concurrency
+        ),
         (128, 1, 1)
     );
 }
@@ -111,7 +127,10 @@ fn lowest_limits_are_accepted() {
 fn bare_file_name_gives_paths_relative_to_the_current_folder() {
     let config = parse(&with_project("shop"), Path::new("config.toml"), "dev").unwrap();
     assert_eq!(config.handler_path, Path::new("handler"));
-    assert_eq!(config.extra_statements_path, Path::new("policies/execution.json"));
+    assert_eq!(
+        config.extra_statements_path,
+        Path::new("policies/execution.json")
+    );
 }
 
 #[test]
@@ -134,13 +153,55 @@ fn bad_configs_are_rejected_naming_line_and_field() {
             Some(2),
             "colour",
         ),
-        ("unknown key in [function]", with_function("memory = 256"), "unknown field `memory`", Some(7), "memory"),
-        ("memory 64", with_function("memory_mb = 64"), "between 128 and 10240, not 64", Some(7), "memory_mb"),
-        ("memory 20000", with_function("memory_mb = 20000"), "between 128 and 10240, not 20000", Some(7), "memory_mb"),
-        ("memory -1", with_function("memory_mb = -1"), "not -1", Some(7), "memory_mb"),
-        ("timeout 0", with_function("timeout_s = 0"), "between 1 and 900, not 0", Some(7), "timeout_s"),
-        ("timeout 901", with_function("timeout_s = 901"), "between 1 and 900, not 901", Some(7), "timeout_s"),
-        ("architecture sparc", with_function("architecture = \"sparc\""), "unknown variant `sparc`", Some(7), "architecture"),
+        (
+            "unknown key in [function]",
+            with_function("memory = 256"),
+            "unknown field `memory`",
+            Some(7),
+            "memory",
+        ),
+        (
+            "memory 64",
+            with_function("memory_mb = 64"),
+            "between 128 and 10240, not 64",
+            Some(7),
+            "memory_mb",
+        ),
+        (
+            "memory 20000",
+            with_function("memory_mb = 20000"),
+            "between 128 and 10240, not 20000",
+            Some(7),
+            "memory_mb",
+        ),
+        (
+            "memory -1",
+            with_function("memory_mb = -1"),
+            "not -1",
+            Some(7),
+            "memory_mb",
+        ),
+        (
+            "timeout 0",
+            with_function("timeout_s = 0"),
+            "between 1 and 900, not 0",
+            Some(7),
+            "timeout_s",
+        ),
+        (
+            "timeout 901",
+            with_function("timeout_s = 901"),
+            "between 1 and 900, not 901",
+            Some(7),
+            "timeout_s",
+        ),
+        (
+            "architecture sparc",
+            with_function("architecture = \"sparc\""),
+            "unknown variant `sparc`",
+            Some(7),
+            "architecture",
+        ),
         (
             "reserved concurrency 0",
             with_function("reserved_concurrency = 0"),
@@ -148,9 +209,27 @@ fn bad_configs_are_rejected_naming_line_and_field() {
             Some(7),
             "reserved_concurrency",
         ),
-        ("project with a space", with_project("my shop"), "may hold only letters", Some(1), "project"),
-        ("project starting with a digit", with_project("1shop"), "must start with a letter", Some(1), "project"),
-        ("empty project", with_project(""), "must not be empty", Some(1), "project"),
+        (
+            "project with a space",
+            with_project("my shop"),
+            "may hold only letters",
+            Some(1),
+            "project",
+        ),
+        (
+            "project starting with a digit",
+            with_project("1shop"),
+            "must start with a letter",
+            Some(1),
+            "project",
+        ),
+        (
+            "empty project",
+            with_project(""),
+            "must not be empty",
+            Some(1),
+            "project",
+        ),
         (
             "project too long for the role name",
             with_project(&"a".repeat(54)),
@@ -181,7 +260,9 @@ fn bad_configs_are_rejected_naming_line_and_field() {
         ),
         (
             "env values over 4 KB together",
-            with_function(&format!("environment = {{ A = \"{half}\", B = \"{half}\" }}")),
+            with_function(&format!(
+                "environment = {{ A = \"{half}\", B = \"{half}\" }}"
+            )),
             "take 4202 bytes",
             None,
             "function.environment",
@@ -196,8 +277,14 @@ fn bad_configs_are_rejected_naming_line_and_field() {
     ];
     for (what, text, fragment, line, field) in cases {
         let message = invalid_message(&text);
-        assert!(message.contains(fragment), "{what}: no {fragment:?} in:\n{message}");
-        assert!(message.contains(field), "{what}: field {field:?} not named in:\n{message}");
+        assert!(
+            message.contains(fragment),
+            "{what}: no {fragment:?} in:\n{message}"
+        );
+        assert!(
+            message.contains(field),
+            "{what}: field {field:?} not named in:\n{message}"
+        );
         if let Some(line) = line {
             let at = format!("line {line},");
             assert!(message.contains(&at), "{what}: no {at:?} in:\n{message}");
@@ -212,7 +299,10 @@ fn bad_configs_are_rejected_naming_line_and_field() {
 fn role_name_of_exactly_64_characters_is_accepted() {
     let project = "a".repeat(MAX_ROLE_NAME - "-dev-unauth".len());
     let config = parse_dev(&with_project(&project)).unwrap();
-    assert_eq!(format!("{}-{}{LONGEST_SUFFIX}", config.project, config.stage).len(), 64);
+    assert_eq!(
+        format!("{}-{}{LONGEST_SUFFIX}", config.project, config.stage).len(),
+        64
+    );
     // The same project with a longer stage no longer fits.
     let err = parse(&with_project(&project), Path::new(PATH), "prod").unwrap_err();
     assert!(matches!(err, InputError::ConfigInvalid { .. }), "{err:?}");
@@ -221,7 +311,10 @@ fn role_name_of_exactly_64_characters_is_accepted() {
 #[test]
 fn environment_of_exactly_4096_bytes_is_accepted() {
     let value = "x".repeat(4095);
-    let config = parse_dev(&with_function(&format!("environment = {{ A = \"{value}\" }}"))).unwrap();
+    let config = parse_dev(&with_function(&format!(
+        "environment = {{ A = \"{value}\" }}"
+    )))
+    .unwrap();
     assert_eq!(config.environment["A"], value);
 }
 
@@ -238,7 +331,10 @@ fn bad_stage_is_a_flag_error() {
     for stage in ["", "1prod", "pro d", "prod.eu", "prod/eu", "prod:eu"] {
         let err = parse_dev_stage(stage);
         match &err {
-            InputError::Flag { flag: "--stage", message } => {
+            InputError::Flag {
+                flag: "--stage",
+                message,
+            } => {
                 assert!(!message.is_empty(), "{stage:?}");
             }
             other => panic!("stage {stage:?}: expected a --stage error, got {other:?}"),

@@ -19,7 +19,12 @@ pub const PROFILE: &str = "lambda";
 
 /// Builds, checks and zips the handler. Cargo's messages stream to stderr.
 pub fn build(config: &Config, progress: &Progress) -> Result<Code, BuildError> {
-    let binary = build_binary(&config.handler_path, &config.binary, config.architecture, progress)?;
+    let binary = build_binary(
+        &config.handler_path,
+        &config.binary,
+        config.architecture,
+        progress,
+    )?;
     let bytes = std::fs::read(&binary).map_err(|e| BuildError::Binary {
         path: binary.clone(),
         message: format!("cannot read it: {e}"),
@@ -51,13 +56,22 @@ fn cargo() -> String {
 
 /// Checks the crate is there, then runs `cargo build` for Lambda's target and
 /// finds the binary from cargo's own JSON messages.
-fn build_binary(crate_dir: &Path, bin: &str, arch: Architecture, progress: &Progress) -> Result<PathBuf, BuildError> {
+fn build_binary(
+    crate_dir: &Path,
+    bin: &str,
+    arch: Architecture,
+    progress: &Progress,
+) -> Result<PathBuf, BuildError> {
     let manifest = crate_dir.join("Cargo.toml");
     let crate_err = |message: String| BuildError::Crate {
         path: crate_dir.to_path_buf(),
         message,
     };
-    let profile = if declares_profile(&manifest) { PROFILE } else { "release" };
+    let profile = if declares_profile(&manifest) {
+        PROFILE
+    } else {
+        "release"
+    };
     let triple = arch.target_triple();
     progress.step(&format!(
         "building handler {} (profile {profile}, target {triple})",

@@ -57,6 +57,9 @@ mod tests {
     #[test]
     fn code_sha256_is_base64_of_sha256() {
         // sha256("") = e3b0c442...; its base64 is well known.
-        assert_eq!(code_sha256(b""), "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=");
+        assert_eq!(
+            code_sha256(b""),
+            "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
+        );
     }
 }

@@ -15,8 +15,13 @@ const SECRET: &str = "s3cr3t-value-never-printed";
 const OTHER_ROLE: &str = "arn:aws:iam::123456789012:role/someone-else";
 
 const UP_ORDER: [Kind; 7] = [
-    Kind::ExecRole, Kind::IdentityPool, Kind::ExecPolicy, Kind::Function,
-    Kind::UnauthRole, Kind::UnauthPolicy, Kind::PoolRoles,
+    Kind::ExecRole,
+    Kind::IdentityPool,
+    Kind::ExecPolicy,
+    Kind::Function,
+    Kind::UnauthRole,
+    Kind::UnauthPolicy,
+    Kind::PoolRoles,
 ];
 
 fn desired() -> Desired {
@@ -24,16 +29,29 @@ fn desired() -> Desired {
         "project = \"shop\"\n[handler]\npath = \"handler\"\n[function]\nmemory_mb = 256\ntimeout_s = 30\nreserved_concurrency = 5\nenvironment = {{ API_KEY = \"{SECRET}\", LOG_LEVEL = \"info\" }}\n"
     );
     let config = config::parse(&text, Path::new("/p/config.toml"), "dev").unwrap();
-    let account = Account { partition: "aws".into(), account_id: "123456789012".into(), region: "eu-west-1".into() };
+    let account = Account {
+        partition: "aws".into(),
+        account_id: "123456789012".into(),
+        region: "eu-west-1".into(),
+    };
     Desired::new(&config, &account)
 }
 
 fn code() -> Code {
-    Code { zip: vec![1, 2, 3], sha256: "bmV3LWNvZGU=".into() }
+    Code {
+        zip: vec![1, 2, 3],
+        sha256: "bmV3LWNvZGU=".into(),
+    }
 }
 
 fn empty(d: &Desired) -> Observed {
-    Observed { account: d.account.clone(), exec_role: None, function: None, pools: Vec::new(), unauth_role: None }
+    Observed {
+        account: d.account.clone(),
+        exec_role: None,
+        function: None,
+        pools: Vec::new(),
+        unauth_role: None,
+    }
 }
 
 fn our_pool(d: &Desired) -> PoolState {
@@ -45,7 +63,11 @@ fn our_pool(d: &Desired) -> PoolState {
         tags: d.names.tags(),
         unmanaged: Default::default(),
         roles: Some(PoolRolesState {
-            roles: [("unauthenticated".to_string(), role_arn(d, &d.names.unauth_role))].into(),
+            roles: [(
+                "unauthenticated".to_string(),
+                role_arn(d, &d.names.unauth_role),
+            )]
+            .into(),
             ..Default::default()
         }),
     }
@@ -105,11 +127,21 @@ fn update(change: Change) -> Action {
 }
 
 /// After `drift`, the step `kind` does `expected` and every other step keeps.
-fn assert_only(d: &Desired, what: &str, drift: impl FnOnce(&mut Observed), kind: Kind, expected: Action) {
+fn assert_only(
+    d: &Desired,
+    what: &str,
+    drift: impl FnOnce(&mut Observed),
+    kind: Kind,
+    expected: Action,
+) {
     let mut observed = converged(d);
     drift(&mut observed);
     let plan = up(d, &observed, &code()).unwrap();
-    assert_eq!(plan.steps.iter().map(|s| s.kind).collect::<Vec<_>>(), UP_ORDER, "{what}");
+    assert_eq!(
+        plan.steps.iter().map(|s| s.kind).collect::<Vec<_>>(),
+        UP_ORDER,
+        "{what}"
+    );
     let keep = Action::Keep;
     for step in &plan.steps {
         let want = if step.kind == kind { &expected } else { &keep };
@@ -121,14 +153,25 @@ fn assert_only(d: &Desired, what: &str, drift: impl FnOnce(&mut Observed), kind:
 fn nothing_found_creates_all_seven_in_order() {
     let d = desired();
     let plan = up(&d, &empty(&d), &code()).unwrap();
-    let steps: Vec<(Kind, &str)> = plan.steps.iter().map(|s| (s.kind, s.name.as_str())).collect();
+    let steps: Vec<(Kind, &str)> = plan
+        .steps
+        .iter()
+        .map(|s| (s.kind, s.name.as_str()))
+        .collect();
     let expected = [
-        (Kind::ExecRole, "shop-dev-exec"), (Kind::IdentityPool, "shop-dev"), (Kind::ExecPolicy, "shop-dev-exec"),
-        (Kind::Function, "shop-dev"), (Kind::UnauthRole, "shop-dev-unauth"), (Kind::UnauthPolicy, "shop-dev-invoke"),
+        (Kind::ExecRole, "shop-dev-exec"),
+        (Kind::IdentityPool, "shop-dev"),
+        (Kind::ExecPolicy, "shop-dev-exec"),
+        (Kind::Function, "shop-dev"),
+        (Kind::UnauthRole, "shop-dev-unauth"),
+        (Kind::UnauthPolicy, "shop-dev-invoke"),
         (Kind::PoolRoles, "shop-dev"),
     ];
     assert_eq!(steps, expected);
-    assert!(plan.steps.iter().all(|s| s.action == Action::Create), "{plan}");
+    assert!(
+        plan.steps.iter().all(|s| s.action == Action::Create),
+        "{plan}"
+    );
     assert_eq!(plan.counts(), (7, 0, 0));
     assert!(!plan.is_noop());
 }
@@ -157,44 +200,165 @@ fn each_single_drift_updates_exactly_its_step() {
     let d = desired();
     let other_fn = "arn:aws:lambda:eu-west-1:123456789012:function:other";
     let env = |key: &str| update(Change::Environment(vec![key.to_string()]));
-    assert_only(&d, "memory", |o| func(o).memory_mb = 512, Function, update(Change::Memory(512, 256)));
-    assert_only(&d, "timeout", |o| func(o).timeout_s = 3, Function, update(Change::Timeout(3, 30)));
-    assert_only(&d, "env value", |o| drop(func(o).environment.insert("API_KEY".into(), "x".into())), Function, env("API_KEY"));
-    assert_only(&d, "env key gone", |o| drop(func(o).environment.remove("LOG_LEVEL")), Function, env("LOG_LEVEL"));
-    assert_only(&d, "code", |o| func(o).code_sha256 = "b2xk".into(), Function, update(Change::Code));
+    assert_only(
+        &d,
+        "memory",
+        |o| func(o).memory_mb = 512,
+        Function,
+        update(Change::Memory(512, 256)),
+    );
+    assert_only(
+        &d,
+        "timeout",
+        |o| func(o).timeout_s = 3,
+        Function,
+        update(Change::Timeout(3, 30)),
+    );
+    assert_only(
+        &d,
+        "env value",
+        |o| drop(func(o).environment.insert("API_KEY".into(), "x".into())),
+        Function,
+        env("API_KEY"),
+    );
+    assert_only(
+        &d,
+        "env key gone",
+        |o| drop(func(o).environment.remove("LOG_LEVEL")),
+        Function,
+        env("LOG_LEVEL"),
+    );
+    assert_only(
+        &d,
+        "code",
+        |o| func(o).code_sha256 = "b2xk".into(),
+        Function,
+        update(Change::Code),
+    );
     let no_cap = update(Change::Concurrency(None, 5));
-    assert_only(&d, "no reserved concurrency", |o| func(o).reserved_concurrency = None, Function, no_cap);
+    assert_only(
+        &d,
+        "no reserved concurrency",
+        |o| func(o).reserved_concurrency = None,
+        Function,
+        no_cap,
+    );
     let cap = update(Change::Concurrency(Some(100), 5));
-    assert_only(&d, "other reserved concurrency", |o| func(o).reserved_concurrency = Some(100), Function, cap);
+    assert_only(
+        &d,
+        "other reserved concurrency",
+        |o| func(o).reserved_concurrency = Some(100),
+        Function,
+        cap,
+    );
     let arch = update(Change::Architecture("arm64".into(), "x86_64"));
-    assert_only(&d, "architecture", |o| func(o).architecture = "arm64".into(), Function, arch);
+    assert_only(
+        &d,
+        "architecture",
+        |o| func(o).architecture = "arm64".into(),
+        Function,
+        arch,
+    );
     let role = update(Change::Role(OTHER_ROLE.into()));
-    assert_only(&d, "function role", |o| func(o).role = OTHER_ROLE.into(), Function, role);
+    assert_only(
+        &d,
+        "function role",
+        |o| func(o).role = OTHER_ROLE.into(),
+        Function,
+        role,
+    );
     let trust = update(Change::TrustPolicy);
-    assert_only(&d, "exec trust", |o| exec(o).trust = policy::unauth_trust(POOL_ID), ExecRole, trust.clone());
+    assert_only(
+        &d,
+        "exec trust",
+        |o| exec(o).trust = policy::unauth_trust(POOL_ID),
+        ExecRole,
+        trust.clone(),
+    );
     let doc = update(Change::PolicyDocument);
-    assert_only(&d, "exec policy", |o| exec(o).policy = Some(policy::invoke_policy(other_fn)), ExecPolicy, doc.clone());
-    assert_only(&d, "exec policy gone", |o| exec(o).policy = None, ExecPolicy, Action::Create);
+    assert_only(
+        &d,
+        "exec policy",
+        |o| exec(o).policy = Some(policy::invoke_policy(other_fn)),
+        ExecPolicy,
+        doc.clone(),
+    );
+    assert_only(
+        &d,
+        "exec policy gone",
+        |o| exec(o).policy = None,
+        ExecPolicy,
+        Action::Create,
+    );
     let attacker = policy::unauth_trust("eu-west-1:attacker");
-    assert_only(&d, "unauth trusts another pool", |o| unauth(o).trust = attacker, UnauthRole, trust);
-    assert_only(&d, "invoke other function", |o| unauth(o).policy = Some(policy::invoke_policy(other_fn)), UnauthPolicy, doc);
+    assert_only(
+        &d,
+        "unauth trusts another pool",
+        |o| unauth(o).trust = attacker,
+        UnauthRole,
+        trust,
+    );
+    assert_only(
+        &d,
+        "invoke other function",
+        |o| unauth(o).policy = Some(policy::invoke_policy(other_fn)),
+        UnauthPolicy,
+        doc,
+    );
     let classic = update(Change::ClassicFlow(true));
-    assert_only(&d, "classic flow on", |o| o.pools[0].allow_classic_flow = true, IdentityPool, classic);
+    assert_only(
+        &d,
+        "classic flow on",
+        |o| o.pools[0].allow_classic_flow = true,
+        IdentityPool,
+        classic,
+    );
     let unauth_off = update(Change::AllowUnauthenticated(false));
-    assert_only(&d, "unauthenticated off", |o| o.pools[0].allow_unauthenticated = false, IdentityPool, unauth_off);
+    assert_only(
+        &d,
+        "unauthenticated off",
+        |o| o.pools[0].allow_unauthenticated = false,
+        IdentityPool,
+        unauth_off,
+    );
     let elsewhere = update(Change::UnauthenticatedRole(Some(OTHER_ROLE.into())));
     let point_elsewhere = |o: &mut Observed| {
-        o.pools[0].roles.as_mut().unwrap().roles.insert("unauthenticated".into(), OTHER_ROLE.into());
+        o.pools[0]
+            .roles
+            .as_mut()
+            .unwrap()
+            .roles
+            .insert("unauthenticated".into(), OTHER_ROLE.into());
     };
-    assert_only(&d, "pool roles elsewhere", point_elsewhere, PoolRoles, elsewhere);
+    assert_only(
+        &d,
+        "pool roles elsewhere",
+        point_elsewhere,
+        PoolRoles,
+        elsewhere,
+    );
     let unset = update(Change::UnauthenticatedRole(None));
-    assert_only(&d, "pool roles unset", |o| o.pools[0].roles = Some(PoolRolesState::default()), PoolRoles, unset);
+    assert_only(
+        &d,
+        "pool roles unset",
+        |o| o.pools[0].roles = Some(PoolRolesState::default()),
+        PoolRoles,
+        unset,
+    );
 }
 
 #[test]
 fn unauth_role_is_updated_when_its_pool_is_about_to_be_created() {
     let d = desired();
-    let plan = up(&d, &Observed { pools: Vec::new(), ..converged(&d) }, &code()).unwrap();
+    let plan = up(
+        &d,
+        &Observed {
+            pools: Vec::new(),
+            ..converged(&d)
+        },
+        &code(),
+    )
+    .unwrap();
     assert_eq!(plan.action(Kind::IdentityPool), &Action::Create);
     assert_eq!(plan.action(Kind::UnauthRole), &update(Change::TrustPolicy));
     assert_eq!(plan.action(Kind::PoolRoles), &Action::Create);
@@ -206,37 +370,74 @@ fn function_changes_ignore_code_when_none_is_given() {
     let mut o = converged(&d);
     func(&mut o).code_sha256 = "b2xk".into();
     let arn = role_arn(&d, &d.names.exec_role);
-    assert_eq!(function_changes(&d.function, &arn, o.function.as_ref().unwrap(), None), Vec::<Change>::new());
-    assert_eq!(function_changes(&d.function, &arn, o.function.as_ref().unwrap(), Some(&code())), [Change::Code]);
+    assert_eq!(
+        function_changes(&d.function, &arn, o.function.as_ref().unwrap(), None),
+        Vec::<Change>::new()
+    );
+    assert_eq!(
+        function_changes(
+            &d.function,
+            &arn,
+            o.function.as_ref().unwrap(),
+            Some(&code())
+        ),
+        [Change::Code]
+    );
 }
 
 #[test]
 fn environment_change_names_keys_but_never_values() {
     let d = desired();
     let mut o = converged(&d);
-    func(&mut o).environment.insert("API_KEY".into(), "old-secret-value".into());
-    func(&mut o).environment.insert("EXTRA".into(), "extra-secret-value".into());
+    func(&mut o)
+        .environment
+        .insert("API_KEY".into(), "old-secret-value".into());
+    func(&mut o)
+        .environment
+        .insert("EXTRA".into(), "extra-secret-value".into());
     let plan = up(&d, &o, &code()).unwrap();
     let keys = Change::Environment(vec!["API_KEY".into(), "EXTRA".into()]);
     assert_eq!(plan.action(Kind::Function), &update(keys));
     let shown = format!("{plan}\n{}", plan.to_json());
-    assert!(shown.contains("API_KEY") && shown.contains("EXTRA"), "{shown}");
+    assert!(
+        shown.contains("API_KEY") && shown.contains("EXTRA"),
+        "{shown}"
+    );
     for value in [SECRET, "old-secret-value", "extra-secret-value"] {
         assert!(!shown.contains(value), "{value} shown in:\n{shown}");
     }
 }
 
 /// After `drift`, both `up` and `teardown` refuse with one `Foreign` error.
-fn assert_foreign(d: &Desired, drift: impl FnOnce(&mut Observed), kind: &str, name: &str, found: &str) {
+fn assert_foreign(
+    d: &Desired,
+    drift: impl FnOnce(&mut Observed),
+    kind: &str,
+    name: &str,
+    found: &str,
+) {
     let mut o = converged(d);
     drift(&mut o);
-    for errors in [up(d, &o, &code()).unwrap_err(), teardown(&d.names, &o).unwrap_err()] {
+    for errors in [
+        up(d, &o, &code()).unwrap_err(),
+        teardown(&d.names, &o).unwrap_err(),
+    ] {
         assert_eq!(errors.len(), 1, "{name}: {errors:?}");
         let err = &errors[0];
-        let OwnershipError::Foreign { kind: k, name: n, project, stage, found: f } = err else {
+        let OwnershipError::Foreign {
+            kind: k,
+            name: n,
+            project,
+            stage,
+            found: f,
+        } = err
+        else {
             panic!("expected a Foreign error for {name}, got {err:?}");
         };
-        assert_eq!((*k, n.as_str(), project.as_str(), stage.as_str()), (kind, name, "shop", "dev"));
+        assert_eq!(
+            (*k, n.as_str(), project.as_str(), stage.as_str()),
+            (kind, name, "shop", "dev")
+        );
         assert!(f.contains(found), "{f}");
         assert!(err.to_string().contains(name), "{err}");
     }
@@ -245,26 +446,59 @@ fn assert_foreign(d: &Desired, drift: impl FnOnce(&mut Observed), kind: &str, na
 #[test]
 fn foreign_resources_stop_up_and_teardown() {
     let d = desired();
-    assert_foreign(&d, |o| exec(o).tags.clear(), "IAM role", "shop-dev-exec", "are none");
+    assert_foreign(
+        &d,
+        |o| exec(o).tags.clear(),
+        "IAM role",
+        "shop-dev-exec",
+        "are none",
+    );
     let prod = |o: &mut Observed| unauth(o).tags = Names::new("shop", "prod").tags();
-    assert_foreign(&d, prod, "IAM role", "shop-dev-unauth", "backend-ctl:stage=prod");
+    assert_foreign(
+        &d,
+        prod,
+        "IAM role",
+        "shop-dev-unauth",
+        "backend-ctl:stage=prod",
+    );
     let other = |o: &mut Observed| func(o).tags = Names::new("other", "dev").tags();
-    assert_foreign(&d, other, "Lambda function", "shop-dev", "backend-ctl:project=other");
+    assert_foreign(
+        &d,
+        other,
+        "Lambda function",
+        "shop-dev",
+        "backend-ctl:project=other",
+    );
     let untagged = |o: &mut Observed| drop(o.pools[0].tags.remove(crate::desired::TAG_STAGE));
-    assert_foreign(&d, untagged, "identity pool", &format!("shop-dev ({POOL_ID})"), "backend-ctl:project=shop");
+    assert_foreign(
+        &d,
+        untagged,
+        "identity pool",
+        &format!("shop-dev ({POOL_ID})"),
+        "backend-ctl:project=shop",
+    );
 }
 
 #[test]
 fn two_pools_of_ours_are_refused() {
     let d = desired();
     let mut o = converged(&d);
-    o.pools.push(PoolState { id: "eu-west-1:second".into(), ..our_pool(&d) });
-    for errors in [up(&d, &o, &code()).unwrap_err(), teardown(&d.names, &o).unwrap_err()] {
+    o.pools.push(PoolState {
+        id: "eu-west-1:second".into(),
+        ..our_pool(&d)
+    });
+    for errors in [
+        up(&d, &o, &code()).unwrap_err(),
+        teardown(&d.names, &o).unwrap_err(),
+    ] {
         match &errors[..] {
             [OwnershipError::DuplicatePools { name, count, ids }] => {
                 assert_eq!(name, "shop-dev");
                 assert_eq!(*count, 2);
-                assert!(ids.contains(POOL_ID) && ids.contains("eu-west-1:second"), "{ids}");
+                assert!(
+                    ids.contains(POOL_ID) && ids.contains("eu-west-1:second"),
+                    "{ids}"
+                );
             }
             other => panic!("expected DuplicatePools, got {other:?}"),
         }
@@ -275,13 +509,24 @@ fn two_pools_of_ours_are_refused() {
 fn teardown_deletes_everything_in_reverse_dependency_order() {
     let d = desired();
     let plan = teardown(&d.names, &converged(&d)).unwrap();
-    let steps: Vec<(Kind, &str)> = plan.steps.iter().map(|s| (s.kind, s.name.as_str())).collect();
+    let steps: Vec<(Kind, &str)> = plan
+        .steps
+        .iter()
+        .map(|s| (s.kind, s.name.as_str()))
+        .collect();
     let expected = [
-        (Kind::UnauthPolicy, "shop-dev-invoke"), (Kind::Function, "shop-dev"), (Kind::ExecPolicy, "shop-dev-exec"),
-        (Kind::UnauthRole, "shop-dev-unauth"), (Kind::IdentityPool, "shop-dev"), (Kind::ExecRole, "shop-dev-exec"),
+        (Kind::UnauthPolicy, "shop-dev-invoke"),
+        (Kind::Function, "shop-dev"),
+        (Kind::ExecPolicy, "shop-dev-exec"),
+        (Kind::UnauthRole, "shop-dev-unauth"),
+        (Kind::IdentityPool, "shop-dev"),
+        (Kind::ExecRole, "shop-dev-exec"),
     ];
     assert_eq!(steps, expected);
-    assert!(plan.steps.iter().all(|s| s.action == Action::Delete), "{plan}");
+    assert!(
+        plan.steps.iter().all(|s| s.action == Action::Delete),
+        "{plan}"
+    );
     assert_eq!(plan.counts(), (0, 0, 6));
     assert_eq!(plan.to_json()["delete"], 6);
 }
@@ -290,7 +535,10 @@ fn teardown_deletes_everything_in_reverse_dependency_order() {
 fn teardown_deletes_only_what_exists() {
     let d = desired();
     assert!(teardown(&d.names, &empty(&d)).unwrap().steps.is_empty());
-    let mut o = Observed { exec_role: converged(&d).exec_role, ..empty(&d) };
+    let mut o = Observed {
+        exec_role: converged(&d).exec_role,
+        ..empty(&d)
+    };
     exec(&mut o).policy = None;
     let plan = teardown(&d.names, &o).unwrap();
     let kinds: Vec<Kind> = plan.steps.iter().map(|s| s.kind).collect();
@@ -305,15 +553,29 @@ fn to_json_and_display_count_the_steps() {
     o.exec_role = None;
     let plan = up(&d, &o, &code()).unwrap();
     let j = plan.to_json();
-    assert_eq!((j["create"].as_u64(), j["update"].as_u64(), j["delete"].as_u64()), (Some(2), Some(1), Some(0)));
+    assert_eq!(
+        (
+            j["create"].as_u64(),
+            j["update"].as_u64(),
+            j["delete"].as_u64()
+        ),
+        (Some(2), Some(1), Some(0))
+    );
     assert_eq!(j["steps"].as_array().unwrap().len(), 7);
-    let created = json!({"resource": "IAM role", "name": "shop-dev-exec", "action": "create", "changes": []});
+    let created =
+        json!({"resource": "IAM role", "name": "shop-dev-exec", "action": "create", "changes": []});
     assert_eq!(j["steps"][0], created);
     let memory = ["memory 512 → 256 MB"];
     let updated = json!({"resource": "Lambda function", "name": "shop-dev", "action": "update", "changes": memory});
     assert_eq!(j["steps"][3], updated);
     assert_eq!(j["steps"][1]["action"], "keep");
     let shown = plan.to_string();
-    assert!(shown.ends_with("2 to create, 1 to update, 0 to delete."), "{shown}");
-    assert!(shown.contains("~ update Lambda function shop-dev: memory 512 → 256 MB"), "{shown}");
+    assert!(
+        shown.ends_with("2 to create, 1 to update, 0 to delete."),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("~ update Lambda function shop-dev: memory 512 → 256 MB"),
+        "{shown}"
+    );
 }

@@ -22,14 +22,20 @@ const VARS: [(&str, &str); 6] = [
 const GROUP: &str = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/shop-dev";
 
 fn statements(doc: &Value) -> Vec<Value> {
-    doc["Statement"].as_array().expect("Statement is an array").clone()
+    doc["Statement"]
+        .as_array()
+        .expect("Statement is an array")
+        .clone()
 }
 
 /// A string or a list of strings, as a list.
 fn list(value: &Value) -> Vec<String> {
     match value {
         Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items.iter().map(|i| i.as_str().unwrap().to_string()).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().unwrap().to_string())
+            .collect(),
         other => panic!("not a string or a list: {other}"),
     }
 }
@@ -39,7 +45,10 @@ fn decode_reads_url_encoded_documents() {
     let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%7B%22Effect%22%3A%22Allow%22%2C%22Principal%22%3A%7B%22Service%22%3A%22lambda.amazonaws.com%22%7D%2C%22Action%22%3A%22sts%3AAssumeRole%22%7D%5D%7D";
     assert_eq!(decode(encoded).unwrap(), exec_trust());
     let pretty = "%7B%0A%20%20%22Version%22%3A%20%222012-10-17%22%2C%0A%20%20%22Statement%22%3A%20%5B%5D%0A%7D";
-    assert_eq!(decode(pretty).unwrap(), json!({"Version": "2012-10-17", "Statement": []}));
+    assert_eq!(
+        decode(pretty).unwrap(),
+        json!({"Version": "2012-10-17", "Statement": []})
+    );
 }
 
 #[test]
@@ -54,97 +63,82 @@ fn doc(statement: Value) -> Value {
 
 #[test]
 fn same_ignores_how_iam_spells_a_document_but_not_what_it_grants() {
-    let base = doc(json!({
+    let statement = json!({
         "Effect": "Allow",
         "Action": ["s3:GetObject", "s3:PutObject"],
         "Resource": "arn:aws:s3:::bucket/*",
         "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
-    }));
+    });
+    let base = doc(statement.clone());
+    // The base statement with `key` set to `value` (or removed, for null).
+    let with = |key: &str, value: Value| {
+        let mut s = statement.clone();
+        let map = s.as_object_mut().unwrap();
+        match value {
+            Value::Null => drop(map.remove(key)),
+            value => drop(map.insert(key.to_string(), value)),
+        }
+        doc(s)
+    };
+    let reordered = json!({"Statement": [{
+        "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
+        "Resource": "arn:aws:s3:::bucket/*",
+        "Action": ["s3:GetObject", "s3:PutObject"],
+        "Effect": "Allow"
+    }], "Version": "2012-10-17"});
     let cases = [
         (
             "one-element array for a string",
-            doc(json!({
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject"],
-                "Resource": ["arn:aws:s3:::bucket/*"],
-                "Condition": {"StringEquals": {"aws:RequestedRegion": ["eu-west-1"]}}
-            })),
+            with("Resource", json!(["arn:aws:s3:::bucket/*"])),
+            true,
+        ),
+        (
+            "one-element condition list",
+            with(
+                "Condition",
+                json!({"StringEquals": {"aws:RequestedRegion": ["eu-west-1"]}}),
+            ),
             true,
         ),
         (
             "lone statement object",
-            json!({"Version": "2012-10-17", "Statement": base["Statement"][0].clone()}),
+            json!({"Version": "2012-10-17", "Statement": statement.clone()}),
             true,
         ),
         (
             "Action order",
-            doc(json!({
-                "Effect": "Allow",
-                "Action": ["s3:PutObject", "s3:GetObject"],
-                "Resource": "arn:aws:s3:::bucket/*",
-                "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
-            })),
+            with("Action", json!(["s3:PutObject", "s3:GetObject"])),
             true,
         ),
-        (
-            "key order",
-            json!({"Statement": [{
-                "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}},
-                "Resource": "arn:aws:s3:::bucket/*",
-                "Action": ["s3:GetObject", "s3:PutObject"],
-                "Effect": "Allow"
-            }], "Version": "2012-10-17"}),
-            true,
-        ),
+        ("key order", reordered, true),
         (
             "other resource",
-            doc(json!({
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject"],
-                "Resource": "arn:aws:s3:::other/*",
-                "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
-            })),
+            with("Resource", json!("arn:aws:s3:::other/*")),
             false,
         ),
         (
             "extra action",
-            doc(json!({
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                "Resource": "arn:aws:s3:::bucket/*",
-                "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
-            })),
+            with(
+                "Action",
+                json!(["s3:GetObject", "s3:PutObject", "s3:DeleteObject"]),
+            ),
+            false,
+        ),
+        (
+            "one action fewer",
+            with("Action", json!("s3:GetObject")),
             false,
         ),
         (
             "changed condition value",
-            doc(json!({
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject"],
-                "Resource": "arn:aws:s3:::bucket/*",
-                "Condition": {"StringEquals": {"aws:RequestedRegion": "us-east-1"}}
-            })),
+            with(
+                "Condition",
+                json!({"StringEquals": {"aws:RequestedRegion": "us-east-1"}}),
+            ),
             false,
         ),
-        (
-            "no condition",
-            doc(json!({
-                "Effect": "Allow",
-                "Action": ["s3:GetObject", "s3:PutObject"],
-                "Resource": "arn:aws:s3:::bucket/*"
-            })),
-            false,
-        ),
-        (
-            "Deny",
-            doc(json!({
-                "Effect": "Deny",
-                "Action": ["s3:GetObject", "s3:PutObject"],
-                "Resource": "arn:aws:s3:::bucket/*",
-                "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
-            })),
-            false,
-        ),
+        ("no condition", with("Condition", Value::Null), false),
+        ("Deny", with("Effect", json!("Deny")), false),
     ];
     for (what, other, expected) in cases {
         assert_eq!(same(&base, &other), expected, "{what}");
@@ -160,8 +154,14 @@ fn same_reads_trust_policies_as_iam_returns_them() {
         "Effect": "Allow"
     }});
     assert!(same(&exec_trust(), &as_iam));
-    assert!(same(&unauth_trust("eu-west-1:a"), &unauth_trust("eu-west-1:a")));
-    assert!(!same(&unauth_trust("eu-west-1:a"), &unauth_trust("eu-west-1:b")));
+    assert!(same(
+        &unauth_trust("eu-west-1:a"),
+        &unauth_trust("eu-west-1:a")
+    ));
+    assert!(!same(
+        &unauth_trust("eu-west-1:a"),
+        &unauth_trust("eu-west-1:b")
+    ));
     assert!(!same(&exec_trust(), &unauth_trust("eu-west-1:a")));
 }
 
@@ -170,7 +170,10 @@ fn exec_trust_lets_only_lambda_assume_the_role() {
     let st = statements(&exec_trust());
     assert_eq!(st.len(), 1);
     assert_eq!(st[0]["Effect"], "Allow");
-    assert_eq!(st[0]["Principal"], json!({"Service": "lambda.amazonaws.com"}));
+    assert_eq!(
+        st[0]["Principal"],
+        json!({"Service": "lambda.amazonaws.com"})
+    );
     assert_eq!(list(&st[0]["Action"]), ["sts:AssumeRole"]);
 }
 
@@ -181,7 +184,10 @@ fn unauth_trust_is_limited_to_unauthenticated_identities_of_our_pool() {
     assert_eq!(st.len(), 1);
     let s = &st[0];
     assert_eq!(s["Effect"], "Allow");
-    assert_eq!(s["Principal"], json!({"Federated": "cognito-identity.amazonaws.com"}));
+    assert_eq!(
+        s["Principal"],
+        json!({"Federated": "cognito-identity.amazonaws.com"})
+    );
     assert_eq!(list(&s["Action"]), ["sts:AssumeRoleWithWebIdentity"]);
     assert_eq!(
         s["Condition"],
@@ -202,14 +208,21 @@ fn invoke_policy_allows_invoking_that_function_only() {
     assert_eq!(list(&s["Action"]), ["lambda:InvokeFunction"]);
     assert_eq!(list(&s["Resource"]), [arn]);
     for key in s.keys() {
-        assert!(["Sid", "Effect", "Action", "Resource"].contains(&key.as_str()), "unexpected {key}");
+        assert!(
+            ["Sid", "Effect", "Action", "Resource"].contains(&key.as_str()),
+            "unexpected {key}"
+        );
     }
 }
 
 #[test]
 fn log_group_arn_follows_the_account() {
     assert_eq!(log_group_arn(&account(), "shop-dev"), GROUP);
-    let china = Account { partition: "aws-cn".into(), region: "cn-north-1".into(), ..account() };
+    let china = Account {
+        partition: "aws-cn".into(),
+        region: "cn-north-1".into(),
+        ..account()
+    };
     assert_eq!(
         log_group_arn(&china, "f"),
         "arn:aws-cn:logs:cn-north-1:123456789012:log-group:/aws/lambda/f"
@@ -229,7 +242,14 @@ fn exec_policy_grants_logs_on_its_own_log_group_only() {
         actions.extend(list(&s["Action"]));
     }
     actions.sort();
-    assert_eq!(actions, ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"]);
+    assert_eq!(
+        actions,
+        [
+            "logs:CreateLogGroup",
+            "logs:CreateLogStream",
+            "logs:PutLogEvents"
+        ]
+    );
 }
 
 #[test]
@@ -259,7 +279,10 @@ fn exec_policy_appends_extra_statements_with_variables_substituted() {
             "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${aws:userid}"]}}
         })
     );
-    assert_eq!(st[own.len() + 1]["Resource"], "arn:aws:s3:::shop-dev-assets/*");
+    assert_eq!(
+        st[own.len() + 1]["Resource"],
+        "arn:aws:s3:::shop-dev-assets/*"
+    );
 }
 
 fn file(statements: &str) -> String {
@@ -268,7 +291,10 @@ fn file(statements: &str) -> String {
 
 #[test]
 fn extra_statements_that_are_well_formed_are_accepted() {
-    assert_eq!(parse_extra_statements(r#"{"Statement": []}"#).unwrap(), Vec::<Value>::new());
+    assert_eq!(
+        parse_extra_statements(r#"{"Statement": []}"#).unwrap(),
+        Vec::<Value>::new()
+    );
     assert_eq!(parse_extra_statements("{}").unwrap(), Vec::<Value>::new());
     let allow = r#"{"Effect": "Allow", "Action": ["dynamodb:GetItem"], "Resource": "arn:${partition}:dynamodb:${region}:${account_id}:table/${project}-${stage}"}"#;
     let text = format!(r#"{{"Comment": "reads the table", "Statement": [{allow}]}}"#);
@@ -281,7 +307,11 @@ fn extra_statements_that_are_well_formed_are_accepted() {
         r#"{"Effect": "Deny", "NotAction": "s3:*", "NotResource": "arn:aws:s3:::b/*"}"#,
         r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}"#,
     ] {
-        assert_eq!(parse_extra_statements(&file(statement)).unwrap().len(), 1, "{statement}");
+        assert_eq!(
+            parse_extra_statements(&file(statement)).unwrap().len(),
+            1,
+            "{statement}"
+        );
     }
 }
 
@@ -291,9 +321,21 @@ fn extra_statements_that_are_malformed_are_rejected() {
     let cases: Vec<(&str, String, &str)> = vec![
         ("not JSON", r#"{"Statement": ["#.into(), "not valid JSON"),
         ("not an object", "[]".into(), "must be a JSON object"),
-        ("unknown key", r#"{"Statements": []}"#.into(), "unknown key \"Statements\""),
-        ("Statement not an array", format!(r#"{{"Statement": {ok}}}"#), "\"Statement\" must be an array"),
-        ("statement not an object", file(r#""s3:GetObject""#), "Statement[0]: must be an object"),
+        (
+            "unknown key",
+            r#"{"Statements": []}"#.into(),
+            "unknown key \"Statements\"",
+        ),
+        (
+            "Statement not an array",
+            format!(r#"{{"Statement": {ok}}}"#),
+            "\"Statement\" must be an array",
+        ),
+        (
+            "statement not an object",
+            file(r#""s3:GetObject""#),
+            "Statement[0]: must be an object",
+        ),
         (
             "missing Effect",
             file(r#"{"Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#),
@@ -301,7 +343,9 @@ fn extra_statements_that_are_malformed_are_rejected() {
         ),
         (
             "lowercase Effect",
-            file(r#"{"Effect": "allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#),
+            file(
+                r#"{"Effect": "allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#,
+            ),
             "\"Effect\" must be",
         ),
         (
@@ -316,32 +360,45 @@ fn extra_statements_that_are_malformed_are_rejected() {
         ),
         (
             "Principal",
-            file(r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#),
+            file(
+                r#"{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}"#,
+            ),
             "no \"Principal\"",
         ),
         (
             "unknown variable",
-            file(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${bucket}/*"}"#),
+            file(
+                r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${bucket}/*"}"#,
+            ),
             "unknown variable ${bucket}",
         ),
         (
             "unknown variable inside a condition",
-            file(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalAccount": ["${acount_id}"]}}}"#),
+            file(
+                r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalAccount": ["${acount_id}"]}}}"#,
+            ),
             "unknown variable ${acount_id}",
         ),
         (
             "unclosed variable",
-            file(r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${region"}"#),
+            file(
+                r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::${region"}"#,
+            ),
             "unclosed",
         ),
         (
             "second statement",
-            file(&format!(r#"{ok}, {{"Effect": "Allow", "Action": "s3:GetObject"}}"#)),
+            file(&format!(
+                r#"{ok}, {{"Effect": "Allow", "Action": "s3:GetObject"}}"#
+            )),
             "Statement[1]: needs \"Resource\"",
         ),
     ];
     for (what, text, fragment) in cases {
         let message = parse_extra_statements(&text).unwrap_err();
-        assert!(message.contains(fragment), "{what}: no {fragment:?} in {message:?}");
+        assert!(
+            message.contains(fragment),
+            "{what}: no {fragment:?} in {message:?}"
+        );
     }
 }

@@ -165,7 +165,10 @@ impl Project {
             .env("AWS_REGION", REGION)
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_CONFIG_FILE", self.empty_file("aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", self.empty_file("aws-credentials"))
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                self.empty_file("aws-credentials"),
+            )
             // Handler copies share one target folder, so their dependencies build once.
             .env("CARGO_TARGET_DIR", handler_target_dir(&self.handler));
         for (k, v) in env {
@@ -253,7 +256,13 @@ impl Run {
     }
     /// Asserts the exit code and that stderr holds `fragment`.
     pub fn fails(self, code: i32, fragment: &str) -> Run {
-        assert_eq!(self.code(), code, "stdout:\n{}\nstderr:\n{}", self.stdout(), self.stderr());
+        assert_eq!(
+            self.code(),
+            code,
+            "stdout:\n{}\nstderr:\n{}",
+            self.stdout(),
+            self.stderr()
+        );
         assert!(
             self.stderr().contains(fragment),
             "stderr lacks {fragment:?}:\n{}",
@@ -278,7 +287,8 @@ impl Aws {
             .enable_all()
             .build()
             .unwrap();
-        let creds = aws_credential_types::Credentials::new("testing", "testing", None, None, "tests");
+        let creds =
+            aws_credential_types::Credentials::new("testing", "testing", None, None, "tests");
         let conf = rt.block_on(
             aws_config::defaults(aws_config::BehaviorVersion::latest())
                 .region(aws_config::Region::new(REGION))
@@ -306,17 +316,31 @@ impl Aws {
 
     pub fn role_policy(&self, role: &str, name: &str) -> Option<serde_json::Value> {
         let out = self
-            .block(self.iam.get_role_policy().role_name(role).policy_name(name).send())
+            .block(
+                self.iam
+                    .get_role_policy()
+                    .role_name(role)
+                    .policy_name(name)
+                    .send(),
+            )
             .ok()?;
         Some(decode(out.policy_document()))
     }
 
-    pub fn function(&self, name: &str) -> Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput> {
-        self.block(self.lambda.get_function().function_name(name).send()).ok()
+    pub fn function(
+        &self,
+        name: &str,
+    ) -> Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput> {
+        self.block(self.lambda.get_function().function_name(name).send())
+            .ok()
     }
 
     /// Every pool with this name.
-    pub fn pools(&self, name: &str) -> Vec<aws_sdk_cognitoidentity::operation::describe_identity_pool::DescribeIdentityPoolOutput> {
+    pub fn pools(
+        &self,
+        name: &str,
+    ) -> Vec<aws_sdk_cognitoidentity::operation::describe_identity_pool::DescribeIdentityPoolOutput>
+    {
         let listed = self
             .block(
                 self.cognito
@@ -346,6 +370,8 @@ impl Aws {
 
 /// Decodes a URL-encoded policy document.
 pub fn decode(doc: &str) -> serde_json::Value {
-    let text = percent_encoding::percent_decode_str(doc).decode_utf8().unwrap();
+    let text = percent_encoding::percent_decode_str(doc)
+        .decode_utf8()
+        .unwrap();
     serde_json::from_str(&text).unwrap()
 }

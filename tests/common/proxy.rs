@@ -114,12 +114,20 @@ async fn forward(
     recorded: Arc<Mutex<Vec<Call>>>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
     let (parts, body) = req.into_parts();
-    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     recorded
         .lock()
         .unwrap()
         .push(classify(&parts.method, &parts.uri, &parts.headers, &body));
-    let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    let path = parts
+        .uri
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/");
     let mut out = Request::builder()
         .method(parts.method.clone())
         .uri(format!("{upstream}{path}"));
@@ -136,11 +144,20 @@ async fn forward(
         }
     };
     let (parts, body) = response.into_parts();
-    let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     Ok(Response::from_parts(parts, Full::new(body)))
 }
 
-fn classify(method: &hyper::Method, uri: &hyper::Uri, headers: &hyper::HeaderMap, body: &[u8]) -> Call {
+fn classify(
+    method: &hyper::Method,
+    uri: &hyper::Uri,
+    headers: &hyper::HeaderMap,
+    body: &[u8],
+) -> Call {
     let auth = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -162,7 +179,8 @@ fn classify(method: &hyper::Method, uri: &hyper::Uri, headers: &hyper::HeaderMap
         };
     }
     let path = uri.path();
-    if path.starts_with("/2015-03-31/") || path.starts_with("/2017-") || path.starts_with("/2019-") {
+    if path.starts_with("/2015-03-31/") || path.starts_with("/2017-") || path.starts_with("/2019-")
+    {
         return Call {
             service: "lambda".into(),
             action: lambda_action(method.as_str(), path),
