@@ -18,6 +18,14 @@ echo "==> backend-ctl up --yes" >&2
 echo "==> the generated android/app/src/main/res/raw/awsconfiguration.json" >&2
 cat android/app/src/main/res/raw/awsconfiguration.json
 
+event='{"firstName": "Ada", "lastName": "Lovelace"}'
+echo "==> the app's path: backend-ctl invoke (Cognito GetId -> GetCredentialsForIdentity -> Invoke with those credentials)" >&2
+echo "    (the emulator's Lambda echoes the event instead of running the handler)" >&2
+"$bin" invoke --payload "$event"
+
+echo "==> the real handler, run locally: backend-ctl invoke --local" >&2
+"$bin" invoke --local --payload "$event"
+
 echo "==> backend-ctl update-code (unchanged code: nothing is uploaded)" >&2
 "$bin" update-code
 

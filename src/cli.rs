@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Provision and maintain the AWS backend of a mobile app: a Lambda function
 /// the app invokes with temporary credentials from a Cognito identity pool.
@@ -64,4 +64,35 @@ pub enum Command {
         #[arg(short, long)]
         yes: bool,
     },
+    /// Invoke the function the way the app does: a Cognito identity, its
+    /// temporary credentials, then Lambda Invoke (or, with --local, the real
+    /// handler on this machine).
+    Invoke {
+        /// Run the handler built from the local crate, with no AWS at all.
+        #[arg(long)]
+        local: bool,
+        #[command(flatten)]
+        payload: Payload,
+    },
+    /// Serve the Lambda Invoke API on localhost with the local handler kept
+    /// warm, rebuilt and restarted when its sources change.
+    Dev {
+        /// The port (an Android emulator reaches the host's 127.0.0.1 as 10.0.2.2).
+        #[arg(long, default_value_t = 9001)]
+        port: u16,
+    },
+}
+
+/// The event to send.
+#[derive(Debug, Clone, Args)]
+pub struct Payload {
+    /// The event, as JSON (default `{}`).
+    #[arg(long, value_name = "JSON", conflicts_with = "payload_file")]
+    pub payload: Option<String>,
+    /// Read the event from a file (`-` for stdin).
+    #[arg(long, value_name = "PATH")]
+    pub payload_file: Option<PathBuf>,
+    /// Fire and forget (invocation type `Event`): no answer is awaited.
+    #[arg(long = "async")]
+    pub asynchronous: bool,
 }

@@ -21,6 +21,9 @@ pub enum Error {
     /// Several independent steps failed at once.
     #[error("{}", join_errors(.0))]
     Many(Vec<Error>),
+    /// The function ran and returned an error (exit 6); its payload is on stderr.
+    #[error("the function returned an error ({0})")]
+    Function(String),
     /// The user answered no at the confirmation prompt (exit 5).
     #[error("nothing was changed: the plan was not confirmed")]
     Declined,
@@ -50,6 +53,7 @@ impl Error {
             Error::Build(_) => 3,
             Error::Ownership(_) => 4,
             Error::Declined => 5,
+            Error::Function(_) => 6,
             // The most specific cause decides: bad input first, then what needs a person.
             Error::Many(errors) => errors
                 .iter()
@@ -145,8 +149,8 @@ pub enum OwnershipError {
         count: usize,
         ids: String,
     },
-    #[error("Lambda function {name} does not exist\n  hint: run `backend-ctl up` first")]
-    NotDeployed { name: String },
+    #[error("{kind} {name} does not exist\n  hint: run `backend-ctl up` first")]
+    NotDeployed { kind: &'static str, name: String },
 }
 
 /// A failed AWS call, with the action it was part of.

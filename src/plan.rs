@@ -232,8 +232,25 @@ pub fn check_ownership<'a>(
     if let Some(function) = &observed.function {
         errors.extend(foreign_function(names, function));
     }
+    match our_pool(names, &observed.pools) {
+        Ok(pool) if errors.is_empty() => Ok(pool),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
+    }
+}
+
+/// Our pool among the pools with our name: none, or exactly one with our
+/// tags and no foreign one beside it.
+pub fn our_pool<'a>(
+    names: &Names,
+    pools: &'a [PoolState],
+) -> Result<Option<&'a PoolState>, Vec<OwnershipError>> {
+    let mut errors = Vec::new();
     let (ours, theirs): (Vec<&PoolState>, Vec<&PoolState>) =
-        observed.pools.iter().partition(|p| names.owns(&p.tags));
+        pools.iter().partition(|p| names.owns(&p.tags));
     for pool in theirs {
         let name = format!("{} ({})", pool.name, pool.id);
         errors.push(foreign("identity pool", &name, names, &pool.tags));

@@ -687,3 +687,70 @@ fn the_app_config_keeps_keys_that_are_not_ours() {
             .starts_with("us-east-1:")
     );
 }
+
+#[test]
+fn invoke_takes_the_apps_path_with_the_identitys_own_credentials() {
+    let p = Project::new("invoke");
+    p.up();
+    p.recorder.clear();
+    let event = r#"{"firstName":"Ada","lastName":"Lovelace"}"#;
+    let run = p.run(&["invoke", "--payload", event]).ok();
+    // The emulator's Lambda echoes the event instead of running the handler.
+    assert_eq!(run.stdout().trim(), event);
+
+    let calls = p.recorder.calls();
+    let at = |action: &str| {
+        calls
+            .iter()
+            .position(|c| c.action == action)
+            .unwrap_or_else(|| panic!("no {action} in {calls:?}"))
+    };
+    let (get_id, get_creds, invoke) = (at("GetId"), at("GetCredentialsForIdentity"), at("Invoke"));
+    assert!(get_id < get_creds && get_creds < invoke, "{calls:?}");
+    assert_eq!(calls[get_id].access_key, "", "GetId is unsigned");
+    assert_eq!(
+        calls[get_creds].access_key, "",
+        "GetCredentialsForIdentity is unsigned"
+    );
+    // Invoke is signed with the identity's temporary credentials, not ours.
+    let aws = Aws::new();
+    let pool_id = aws.pools(&p.names().pool)[0].identity_pool_id().to_string();
+    let id = aws
+        .block(aws.cognito.get_id().identity_pool_id(&pool_id).send())
+        .unwrap();
+    let creds = aws
+        .block(
+            aws.cognito
+                .get_credentials_for_identity()
+                .identity_id(id.identity_id().unwrap())
+                .send(),
+        )
+        .unwrap();
+    let temporary = creds.credentials().unwrap().access_key_id().unwrap();
+    assert_eq!(calls[invoke].access_key, temporary);
+    assert_ne!(calls[invoke].access_key, "testing");
+    assert_eq!(
+        p.recorder
+            .writes()
+            .iter()
+            .filter(|w| !w.ends_with(":Invoke"))
+            .count(),
+        0,
+        "{:?}",
+        p.recorder.writes()
+    );
+
+    let run = p.run(&["invoke", "--async", "--payload", event]).ok();
+    assert!(
+        run.stdout().contains("accepted (status 202)"),
+        "{}",
+        run.stdout()
+    );
+}
+
+#[test]
+fn invoke_before_up_says_to_run_up() {
+    let p = Project::new("invokenone");
+    p.run(&["invoke"]).fails(4, "run `backend-ctl up` first");
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+}

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod function;
 pub mod identity_pool;
+pub mod invoke;
 pub mod pool_roles;
 pub mod retry;
 pub mod role;
@@ -36,6 +37,8 @@ pub struct Clients {
     pub cognito: aws_sdk_cognitoidentity::Client,
     pub sts: aws_sdk_sts::Client,
     pub region: String,
+    /// The shared configuration, for clients with other credentials.
+    pub conf: aws_types::SdkConfig,
 }
 
 /// A short connect timeout so that an unreachable endpoint fails fast; the
@@ -88,6 +91,7 @@ pub async fn connect(opts: &Connect) -> Result<Clients, InputError> {
         cognito: aws_sdk_cognitoidentity::Client::new(&conf),
         sts: aws_sdk_sts::Client::new(&conf),
         region,
+        conf,
     })
 }
 

@@ -50,6 +50,29 @@ pub fn build(config: &Config, progress: &Progress) -> Result<Code, BuildError> {
     Ok(code)
 }
 
+/// Builds the handler and checks that Lambda can run it; returns its path
+/// (what `invoke --local` and `dev` run) and its bytes.
+pub fn checked_binary(
+    config: &Config,
+    progress: &Progress,
+) -> Result<(PathBuf, Vec<u8>), BuildError> {
+    let binary = build_binary(
+        &config.handler_path,
+        &config.binary,
+        config.architecture,
+        progress,
+    )?;
+    let bytes = std::fs::read(&binary).map_err(|e| BuildError::Binary {
+        path: binary.clone(),
+        message: format!("cannot read it: {e}"),
+    })?;
+    elf::check(&bytes, config.architecture).map_err(|message| BuildError::Binary {
+        path: binary.clone(),
+        message,
+    })?;
+    Ok((binary, bytes))
+}
+
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }

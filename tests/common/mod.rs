@@ -110,6 +110,18 @@ impl Project {
         self
     }
 
+    /// Uses another handler crate (e.g. a test fixture) in place.
+    pub fn with_handler_at(mut self, path: PathBuf) -> Project {
+        self.handler = path;
+        self.write_config(&Settings::default());
+        self
+    }
+
+    /// The misbehaving test handler of tests/fixtures.
+    pub fn misbehaving(name: &str) -> Project {
+        Project::new(name).with_handler_at(repo().join("tests/fixtures/misbehaving"))
+    }
+
     pub fn config_path(&self) -> PathBuf {
         self.dir.path().join("config.toml")
     }
@@ -144,13 +156,8 @@ impl Project {
         std::fs::write(self.config_path(), text).unwrap();
     }
 
-    /// Runs backend-ctl through the recording proxy, stdin closed.
-    pub fn run(&self, args: &[&str]) -> Run {
-        self.run_with(args, &[])
-    }
-
-    /// Runs with extra environment: `Some` sets a variable, `None` removes it.
-    pub fn run_with(&self, args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
+    /// The command line of backend-ctl for this project, through the proxy.
+    pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_backend-ctl"));
         if !args.contains(&"--config") {
             cmd.arg("--config").arg(self.config_path());
@@ -171,6 +178,17 @@ impl Project {
             )
             // Handler copies share one target folder, so their dependencies build once.
             .env("CARGO_TARGET_DIR", handler_target_dir(&self.handler));
+        cmd
+    }
+
+    /// Runs backend-ctl through the recording proxy, stdin closed.
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.run_with(args, &[])
+    }
+
+    /// Runs with extra environment: `Some` sets a variable, `None` removes it.
+    pub fn run_with(&self, args: &[&str], env: &[(&str, Option<&str>)]) -> Run {
+        let mut cmd = self.command(args);
         for (k, v) in env {
             match v {
                 Some(v) => cmd.env(k, v),

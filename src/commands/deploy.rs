@@ -1,14 +1,15 @@
-//! The commands: each reads its input, builds, observes, plans and applies,
-//! in that order, so that bad input and failed builds stop before any AWS write.
+//! `plan`, `up`, `update-code` and `teardown`: each reads its input, builds,
+//! observes, plans and applies, in that order, so that bad input and failed
+//! builds stop before any AWS write.
 
 use std::io::{BufRead, IsTerminal, Write};
 
 use serde_json::json;
 
 use crate::apply;
-use crate::aws::{self, account, function, identity_pool, role, Clients, Connect};
-use crate::cli::{Cli, Command, Output};
-use crate::config::{self, Config};
+use crate::aws::{account, function, identity_pool, role, Clients};
+use crate::cli::{Cli, Output};
+use crate::config::Config;
 use crate::desired::{Desired, Names};
 use crate::error::{Error, InputError, OwnershipError};
 use crate::observed::Observed;
@@ -17,27 +18,9 @@ use crate::package;
 use crate::plan::{self, Plan};
 use crate::progress::Progress;
 
-/// Runs the command the user asked for.
-pub async fn run(cli: Cli) -> Result<(), Error> {
-    let config = config::load(&cli.config, &cli.stage)?;
-    let progress = Progress::new(cli.output == Output::Json && cli.verbose == 0);
-    let connect = Connect {
-        region: cli.region.clone(),
-        profile: cli.profile.clone(),
-        endpoint_url: cli.endpoint_url.clone(),
-    };
-    let clients = aws::connect(&connect).await?;
-    match cli.command {
-        Command::Plan => plan_cmd(&cli, &config, &clients, &progress).await,
-        Command::Up { yes } => up(&cli, &config, &clients, &progress, yes).await,
-        Command::UpdateCode => update_code(&cli, &config, &clients, &progress).await,
-        Command::Teardown { yes } => teardown(&cli, &config, &clients, &progress, yes).await,
-    }
-}
-
 /// Reads everything under our names in one round of concurrent calls (plus
 /// the reads that need a pool id).
-async fn observe(
+pub async fn observe(
     clients: &Clients,
     names: &Names,
     with_pool_roles: bool,
@@ -70,7 +53,7 @@ async fn observe(
     })
 }
 
-fn ownership(errors: Vec<OwnershipError>) -> Error {
+pub fn ownership(errors: Vec<OwnershipError>) -> Error {
     Error::all(errors.into_iter().map(Error::from).collect())
 }
 
@@ -110,7 +93,7 @@ fn heading(config: &Config, clients: &Clients, command: &str) -> String {
     )
 }
 
-async fn plan_cmd(
+pub async fn plan_cmd(
     cli: &Cli,
     config: &Config,
     clients: &Clients,
@@ -125,7 +108,7 @@ async fn plan_cmd(
     Ok(())
 }
 
-async fn up(
+pub async fn up(
     cli: &Cli,
     config: &Config,
     clients: &Clients,
@@ -184,7 +167,7 @@ async fn up(
     Ok(())
 }
 
-async fn update_code(
+pub async fn update_code(
     cli: &Cli,
     config: &Config,
     clients: &Clients,
@@ -194,6 +177,7 @@ async fn update_code(
     let names = Names::new(&config.project, &config.stage);
     let Some(found) = function::find(&clients.lambda, &names.function).await? else {
         return Err(OwnershipError::NotDeployed {
+            kind: "Lambda function",
             name: names.function,
         }
         .into());
@@ -247,7 +231,7 @@ async fn update_code(
     Ok(())
 }
 
-async fn teardown(
+pub async fn teardown(
     cli: &Cli,
     config: &Config,
     clients: &Clients,

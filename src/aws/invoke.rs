@@ -1,0 +1,145 @@
+//! The app's path, taken for real: an unauthenticated Cognito identity
+//! (`GetId`, unsigned), its temporary credentials (`GetCredentialsForIdentity`,
+//! unsigned), and Lambda `Invoke` signed with those credentials, not ours.
+
+use std::time::Duration;
+
+use aws_credential_types::Credentials;
+use aws_sdk_cognitoidentity::Client as Cognito;
+use aws_sdk_lambda::error::ProvideErrorMetadata;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::InvocationType;
+use aws_types::SdkConfig;
+
+use super::retry;
+use crate::error::AwsError;
+use crate::progress::Progress;
+
+/// How long a fresh role attachment may take to reach Cognito and Lambda.
+pub const ATTACHMENT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What the function answered.
+#[derive(Debug, Clone)]
+pub struct Invoked {
+    pub status: i32,
+    /// `X-Amz-Function-Error`, when the function failed.
+    pub function_error: Option<String>,
+    pub payload: Vec<u8>,
+}
+
+/// A new unauthenticated identity in the pool (`GetId` needs no credentials).
+pub async fn identity(cognito: &Cognito, pool_id: &str) -> Result<String, AwsError> {
+    let out = cognito
+        .get_id()
+        .identity_pool_id(pool_id)
+        .send()
+        .await
+        .map_err(|e| {
+            super::failed(
+                format!("getting an identity from Cognito Identity Pool ({pool_id})"),
+                e,
+            )
+        })?;
+    out.identity_id()
+        .map(str::to_string)
+        .ok_or_else(|| AwsError {
+            action: format!("getting an identity from Cognito Identity Pool ({pool_id})"),
+            cause: "GetId returned no IdentityId".into(),
+            hint: None,
+        })
+}
+
+/// The identity's temporary credentials, retrying while a fresh role
+/// attachment propagates.
+pub async fn credentials(
+    cognito: &Cognito,
+    progress: &Progress,
+    identity_id: &str,
+) -> Result<Credentials, AwsError> {
+    let action = format!("getting credentials for identity {identity_id}");
+    let out = retry::while_propagating(
+        progress,
+        "the identity pool's role attachment to propagate",
+        ATTACHMENT_TIMEOUT,
+        |e: &aws_sdk_cognitoidentity::error::SdkError<_, _>| {
+            e.as_service_error()
+                .is_some_and(|s: &aws_sdk_cognitoidentity::operation::get_credentials_for_identity::GetCredentialsForIdentityError| {
+                    s.is_invalid_identity_pool_configuration_exception()
+                })
+        },
+        || cognito.get_credentials_for_identity().identity_id(identity_id).send(),
+    )
+    .await
+    .map_err(|e| super::failed(action.clone(), e))?;
+    let missing = |what: &str| AwsError {
+        action: action.clone(),
+        cause: format!("the answer has no {what}"),
+        hint: None,
+    };
+    let c = out.credentials().ok_or_else(|| missing("Credentials"))?;
+    Ok(Credentials::new(
+        c.access_key_id().ok_or_else(|| missing("AccessKeyId"))?,
+        c.secret_key().ok_or_else(|| missing("SecretKey"))?,
+        c.session_token().map(str::to_string),
+        None,
+        "cognito-unauthenticated",
+    ))
+}
+
+/// Invokes the function with the identity's credentials. `AccessDeniedException`
+/// is not a modeled error of `Invoke`, so it is recognised by its error code;
+/// right after `up` it means IAM has not caught up yet.
+pub async fn invoke(
+    conf: &SdkConfig,
+    progress: &Progress,
+    credentials: Credentials,
+    function: &str,
+    payload: Vec<u8>,
+    asynchronous: bool,
+) -> Result<Invoked, AwsError> {
+    let lambda = aws_sdk_lambda::Client::from_conf(
+        aws_sdk_lambda::config::Builder::from(conf)
+            .credentials_provider(credentials)
+            .build(),
+    );
+    let kind = if asynchronous {
+        InvocationType::Event
+    } else {
+        InvocationType::RequestResponse
+    };
+    let out = retry::while_propagating(
+        progress,
+        "the unauthenticated role's permission to propagate",
+        ATTACHMENT_TIMEOUT,
+        |e: &aws_sdk_lambda::error::SdkError<_, _>| {
+            e.as_service_error().is_some_and(
+                |s: &aws_sdk_lambda::operation::invoke::InvokeError| {
+                    s.code() == Some("AccessDeniedException")
+                },
+            )
+        },
+        || {
+            lambda
+                .invoke()
+                .function_name(function)
+                .invocation_type(kind.clone())
+                .payload(Blob::new(payload.clone()))
+                .send()
+        },
+    )
+    .await
+    .map_err(|e| {
+        super::failed(
+            format!("invoking Lambda Function ({function}) as an unauthenticated app user"),
+            e,
+        )
+    })?;
+    Ok(Invoked {
+        status: out.status_code(),
+        function_error: out.function_error().map(str::to_string),
+        payload: out
+            .payload()
+            .map(|b| b.as_ref().to_vec())
+            .unwrap_or_default(),
+    })
+}

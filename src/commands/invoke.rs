@@ -1,0 +1,282 @@
+//! `invoke` (the app's path through Cognito, or the local handler with
+//! `--local`) and `dev` (the local handler behind the Lambda Invoke API).
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+
+use crate::aws::{identity_pool, invoke, Clients};
+use crate::cli::{Cli, Payload};
+use crate::config::Config;
+use crate::desired::Names;
+use crate::error::{Error, InputError, OwnershipError};
+use crate::local::{self, invoke_api, LocalFunction, Outcome};
+use crate::package;
+use crate::plan;
+use crate::progress::Progress;
+
+/// The event to send: `--payload`, `--payload-file` (or `-` for stdin), else `{}`.
+fn read_payload(p: &Payload) -> Result<Vec<u8>, Error> {
+    let (flag, bytes) = match (&p.payload, &p.payload_file) {
+        (Some(text), _) => ("--payload", text.clone().into_bytes()),
+        (None, Some(path)) if path == Path::new("-") => {
+            let mut buf = Vec::new();
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| InputError::Flag {
+                    flag: "--payload-file",
+                    message: format!("cannot read stdin: {e}"),
+                })?;
+            ("--payload-file", buf)
+        }
+        (None, Some(path)) => (
+            "--payload-file",
+            std::fs::read(path).map_err(|e| InputError::Flag {
+                flag: "--payload-file",
+                message: format!("cannot read {}: {e}", path.display()),
+            })?,
+        ),
+        (None, None) => ("--payload", b"{}".to_vec()),
+    };
+    if let Err(e) = serde_json::from_slice::<serde_json::Value>(&bytes) {
+        return Err(InputError::Flag {
+            flag,
+            message: format!("the event is not valid JSON ({e})\n  hint: e.g. --payload '{{\"firstName\": \"Ada\", \"lastName\": \"Lovelace\"}}'"),
+        }
+        .into());
+    }
+    Ok(bytes)
+}
+
+fn print_answer(payload: &[u8]) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(payload);
+    let _ = out.write_all(b"\n");
+}
+
+/// The app's path: an unauthenticated identity, its credentials, then Invoke.
+pub async fn remote(
+    cli: &Cli,
+    config: &Config,
+    clients: &Clients,
+    progress: &Progress,
+    payload: &Payload,
+) -> Result<(), Error> {
+    let body = read_payload(payload)?;
+    let _ = cli;
+    let names = Names::new(&config.project, &config.stage);
+    let pools = identity_pool::find(&clients.cognito, &names.pool, false).await?;
+    let pool = plan::our_pool(&names, &pools)
+        .map_err(super::deploy::ownership)?
+        .ok_or(OwnershipError::NotDeployed {
+            kind: "Cognito identity pool",
+            name: names.pool.clone(),
+        })?;
+    progress.step(&format!(
+        "getting an unauthenticated identity from pool {}",
+        pool.id
+    ));
+    let identity = invoke::identity(&clients.cognito, &pool.id).await?;
+    let credentials = invoke::credentials(&clients.cognito, progress, &identity).await?;
+    progress.step(&format!(
+        "invoking {} as identity {identity} (its temporary credentials, not yours)",
+        names.function
+    ));
+    let out = invoke::invoke(
+        &clients.conf,
+        progress,
+        credentials,
+        &names.function,
+        body,
+        payload.asynchronous,
+    )
+    .await?;
+    if payload.asynchronous {
+        println!(
+            "accepted (status {}): the function runs on its own",
+            out.status
+        );
+        return Ok(());
+    }
+    match out.function_error {
+        Some(kind) => {
+            let _ = std::io::stderr().write_all(&out.payload);
+            eprintln!();
+            Err(Error::Function(kind))
+        }
+        None => {
+            print_answer(&out.payload);
+            Ok(())
+        }
+    }
+}
+
+/// The region local runs report to the handler (no AWS call is made).
+fn local_region(cli: &Cli) -> String {
+    cli.region
+        .clone()
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .unwrap_or_else(|| "us-east-1".into())
+}
+
+fn settings(cli: &Cli, config: &Config, binary: PathBuf) -> local::Settings {
+    let names = Names::new(&config.project, &config.stage);
+    let region = local_region(cli);
+    local::Settings {
+        function_arn: format!(
+            "arn:aws:lambda:{region}:000000000000:function:{}",
+            names.function
+        ),
+        function_name: names.function,
+        memory_mb: config.memory_mb,
+        timeout: Duration::from_secs(u64::from(config.timeout_s)),
+        region,
+        environment: config.environment.clone(),
+        task_root: binary.parent().map(Path::to_path_buf).unwrap_or_default(),
+        binary,
+    }
+}
+
+fn io_error<'a>(action: &'static str, path: &'a Path) -> impl Fn(std::io::Error) -> Error + 'a {
+    move |source| Error::Io {
+        action,
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// `invoke --local`: one invocation of the real handler, built as `up` builds it.
+pub async fn local(
+    cli: &Cli,
+    config: &Config,
+    progress: &Progress,
+    payload: &Payload,
+) -> Result<(), Error> {
+    let body = read_payload(payload)?;
+    let (binary, _) = package::checked_binary(config, progress)?;
+    let function = LocalFunction::start(settings(cli, config, binary.clone()))
+        .await
+        .map_err(io_error("cannot start the local Runtime API for", &binary))?;
+    let (outcome, timing) = function.invoke(Bytes::from(body)).await;
+    function.shutdown().await;
+    progress.note(&format!(
+        "local {} start to answer: {} ms",
+        if timing.cold { "cold" } else { "warm" },
+        timing.elapsed.as_millis()
+    ));
+    match outcome {
+        Outcome::Response(answer) if !payload.asynchronous => {
+            print_answer(&answer);
+            Ok(())
+        }
+        Outcome::Response(_) => {
+            println!("accepted: the handler ran and its answer was discarded (--async)");
+            Ok(())
+        }
+        Outcome::Error { error_type, body } => {
+            let _ = std::io::stderr().write_all(&body);
+            eprintln!();
+            Err(Error::Function(error_type))
+        }
+    }
+}
+
+/// `dev`: the Invoke API on 127.0.0.1:`port`, the handler warm, rebuilt on change.
+pub async fn dev(cli: &Cli, config: &Config, progress: Progress, port: u16) -> Result<(), Error> {
+    let progress = Arc::new(progress);
+    let (binary, _) = package::checked_binary(config, &progress)?;
+    let function = LocalFunction::start(settings(cli, config, binary.clone()))
+        .await
+        .map_err(io_error("cannot start the local Runtime API for", &binary))?;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .map_err(|e| InputError::Flag {
+            flag: "--port",
+            message: format!("cannot listen on 127.0.0.1:{port}: {e}\n  hint: pick another port, e.g. --port 9002"),
+        })?;
+    let address = listener
+        .local_addr()
+        .map_err(io_error("cannot listen for", &binary))?;
+    let name = Arc::new(Names::new(&config.project, &config.stage).function);
+    println!("http://{address}");
+    progress.done(&format!(
+        "serving the Lambda Invoke API for {name} at http://{address} (from an Android emulator: http://10.0.2.2:{}); Ctrl-C stops",
+        address.port()
+    ));
+    tokio::spawn(watch(config.clone(), function.clone(), progress.clone()));
+    let handler = {
+        let (function, name, progress) = (function.clone(), name.clone(), progress.clone());
+        move |req| {
+            let (function, name, progress) = (function.clone(), name.clone(), progress.clone());
+            async move {
+                Ok::<_, std::convert::Infallible>(
+                    invoke_api::handle(function, name, progress, req).await,
+                )
+            }
+        }
+    };
+    tokio::select! {
+        _ = invoke_api::serve(listener, handler) => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    function.shutdown().await;
+    progress.done("stopped");
+    Ok(())
+}
+
+/// A fingerprint of the handler's sources: every file's path, size and mtime
+/// (build output and hidden folders aside).
+fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with('.') || name == "target" {
+                continue;
+            }
+            match entry.metadata() {
+                Ok(m) if m.is_dir() => stack.push(path),
+                Ok(m) => out.push((path, m.len(), m.modified().ok())),
+                Err(_) => {}
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Rebuilds and restarts the handler when its sources change; a failed
+/// build keeps the last good binary running.
+async fn watch(config: Config, function: Arc<LocalFunction>, progress: Arc<Progress>) {
+    let mut last = fingerprint(&config.handler_path);
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = fingerprint(&config.handler_path);
+        if now == last {
+            continue;
+        }
+        progress.step("handler sources changed: rebuilding");
+        let (cfg, p) = (config.clone(), progress.clone());
+        match tokio::task::spawn_blocking(move || package::checked_binary(&cfg, &p)).await {
+            Ok(Ok((binary, _))) => {
+                function.replace_binary(binary).await;
+                progress.done("rebuilt; the next invocation starts the new handler");
+            }
+            Ok(Err(e)) => progress.note(&format!(
+                "rebuild failed, still serving the last good build: {e}"
+            )),
+            Err(e) => progress.note(&format!("rebuild failed: {e}")),
+        }
+        last = fingerprint(&config.handler_path);
+    }
+}

@@ -1,0 +1,256 @@
+//! Running the real `bootstrap` the way Lambda does, with no Docker and no
+//! AWS: backend-ctl serves the Lambda Runtime API on 127.0.0.1, starts the
+//! binary with Lambda's variables, and hands it one event at a time.
+
+pub mod invoke_api;
+pub mod runtime_api;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use serde_json::json;
+use tokio::process::{Child, Command};
+use tokio::sync::{oneshot, Mutex};
+
+use runtime_api::{Event, RuntimeApi};
+
+/// What an invocation gave back, as Lambda reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The handler's response payload.
+    Response(Bytes),
+    /// A function error: its `errorType`, and the JSON body the caller sees.
+    Error { error_type: String, body: Bytes },
+}
+
+impl Outcome {
+    fn error(error_type: &str, message: String) -> Outcome {
+        let body = json!({"errorType": error_type, "errorMessage": message}).to_string();
+        Outcome::Error {
+            error_type: error_type.to_string(),
+            body: Bytes::from(body),
+        }
+    }
+}
+
+/// How to start the function locally.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub binary: PathBuf,
+    pub function_name: String,
+    pub function_arn: String,
+    pub memory_mb: u32,
+    pub timeout: Duration,
+    pub region: String,
+    pub environment: BTreeMap<String, String>,
+    pub task_root: PathBuf,
+}
+
+/// One warm execution environment: a process and the Runtime API it talks to.
+/// Invocations run one at a time, as in one Lambda execution environment.
+pub struct LocalFunction {
+    api: Arc<RuntimeApi>,
+    state: Mutex<State>,
+}
+
+struct State {
+    settings: Settings,
+    child: Option<Child>,
+    /// When the current process was started and whether it has answered yet.
+    started: Option<Instant>,
+}
+
+/// Figures of one invocation, for the user and the benchmarks.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    /// Whether this invocation started the process (a cold start).
+    pub cold: bool,
+    pub elapsed: Duration,
+}
+
+impl LocalFunction {
+    /// Starts the Runtime API on a free loopback port; the process starts on
+    /// the first invocation.
+    pub async fn start(settings: Settings) -> std::io::Result<Arc<LocalFunction>> {
+        let api = RuntimeApi::start().await?;
+        Ok(Arc::new(LocalFunction {
+            api,
+            state: Mutex::new(State {
+                settings,
+                child: None,
+                started: None,
+            }),
+        }))
+    }
+
+    /// Replaces the binary (after a rebuild): the next invocation starts it.
+    pub async fn replace_binary(&self, binary: PathBuf) {
+        let mut state = self.state.lock().await;
+        state.settings.binary = binary;
+        stop(&mut state).await;
+    }
+
+    /// Stops the process, if any.
+    pub async fn shutdown(&self) {
+        stop(&mut *self.state.lock().await).await;
+    }
+
+    /// Runs one invocation to its outcome: response, function error,
+    /// timeout, or a crash (after which the next invocation starts afresh).
+    pub async fn invoke(&self, payload: Bytes) -> (Outcome, Timing) {
+        let mut state = self.state.lock().await;
+        let start = Instant::now();
+        let id = request_id();
+        let cold = !alive(&mut state);
+        if cold {
+            if let Err(e) = spawn(&mut state, &self.api) {
+                return (
+                    Outcome::error(
+                        "Runtime.InvalidEntrypoint",
+                        format!(
+                            "RequestId: {id} Error: cannot start {}: {e}",
+                            state.settings.binary.display()
+                        ),
+                    ),
+                    Timing {
+                        cold,
+                        elapsed: start.elapsed(),
+                    },
+                );
+            }
+        }
+        let timeout = state.settings.timeout;
+        let deadline_ms = SystemTime::now()
+            .checked_add(timeout)
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or_default();
+        let (tx, rx) = oneshot::channel();
+        self.api.offer(
+            Event {
+                id: id.clone(),
+                payload,
+                deadline_ms,
+                function_arn: state.settings.function_arn.clone(),
+            },
+            tx,
+        );
+        let outcome = match state.child.as_mut() {
+            Some(child) => {
+                tokio::select! {
+                    outcome = rx => outcome.unwrap_or_else(|_| Outcome::error("Runtime.Unknown", format!("RequestId: {id} Error: the runtime dropped the invocation"))),
+                    _ = tokio::time::sleep(timeout) => {
+                        let _ = child.kill().await;
+                        Outcome::error("Sandbox.Timedout", format!("RequestId: {id} Error: Task timed out after {:.2} seconds", timeout.as_secs_f64()))
+                    }
+                    status = child.wait() => {
+                        let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                        match self.api.take_init_error() {
+                            Some(init) => init,
+                            None => Outcome::error("Runtime.ExitError", format!("RequestId: {id} Error: Runtime exited with error: {status}")),
+                        }
+                    }
+                }
+            }
+            None => Outcome::error(
+                "Runtime.Unknown",
+                format!("RequestId: {id} Error: no runtime process"),
+            ),
+        };
+        self.api.forget(&id);
+        if !matches!(outcome, Outcome::Response(_)) && !alive(&mut state) {
+            state.child = None;
+        }
+        (
+            outcome,
+            Timing {
+                cold,
+                elapsed: start.elapsed(),
+            },
+        )
+    }
+}
+
+fn alive(state: &mut State) -> bool {
+    match state.child.as_mut() {
+        Some(child) => matches!(child.try_wait(), Ok(None)),
+        None => false,
+    }
+}
+
+async fn stop(state: &mut State) {
+    if let Some(mut child) = state.child.take() {
+        let _ = child.kill().await;
+    }
+    state.started = None;
+}
+
+/// Starts the binary with the variables Lambda sets, and nothing of ours.
+fn spawn(state: &mut State, api: &RuntimeApi) -> std::io::Result<()> {
+    let s = &state.settings;
+    let stream = format!("local/[$LATEST]{}", request_id().replace('-', ""));
+    let mut cmd = Command::new(&s.binary);
+    cmd.env_clear()
+        .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+        .env("LANG", "en_US.UTF-8")
+        .env("TZ", ":UTC")
+        .envs(&s.environment)
+        .env("AWS_LAMBDA_RUNTIME_API", api.address())
+        .env("AWS_LAMBDA_FUNCTION_NAME", &s.function_name)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", s.memory_mb.to_string())
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env(
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/{}", s.function_name),
+        )
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", stream)
+        .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
+        .env("AWS_REGION", &s.region)
+        .env("AWS_DEFAULT_REGION", &s.region)
+        .env("_HANDLER", crate::desired::HANDLER)
+        .env("LAMBDA_TASK_ROOT", &s.task_root)
+        .current_dir(&s.task_root)
+        .stdin(Stdio::null())
+        // The handler's logs go to our stderr: our stdout carries results.
+        .stdout(stderr_stdio())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true);
+    api.reset();
+    state.child = Some(cmd.spawn()?);
+    state.started = Some(Instant::now());
+    Ok(())
+}
+
+fn stderr_stdio() -> Stdio {
+    use std::os::fd::AsFd;
+    match std::io::stderr().as_fd().try_clone_to_owned() {
+        Ok(fd) => Stdio::from(fd),
+        Err(_) => Stdio::null(),
+    }
+}
+
+/// A request id shaped like Lambda's (a UUID), unique within this process.
+fn request_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let t = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default();
+    let mix =
+        (t as u64) ^ (u64::from(std::process::id()) << 32) ^ n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let h = format!("{mix:016x}{:016x}", n ^ (t >> 64) as u64);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
