@@ -23,6 +23,9 @@ Importing it patches moto in-process:
   - DeleteIdentityPool drops the pool's roles, tags and identities with it.
 * Lambda runs without Docker (``{"lambda": {"use_docker": false}}``), set
   before any function exists: the setting selects a separate store.
+* Opt-in, scoped AWS behaviours (Lambda Pending / InProgress states, IAM
+  propagation delay), switched on over ``/backend-ctl/switches``: see
+  ``backend_ctl_switches``.
 
 Errors are moto ``JsonRESTError``s: HTTP 400 with
 ``{"__type": "<Code>", "message": "..."}``, as the AWS JSON 1.1 protocol does.
@@ -47,6 +50,8 @@ from moto.cognitoidentity.responses import CognitoIdentityResponse
 from moto.cognitoidentity.utils import get_random_identity_id
 from moto.core.exceptions import JsonRESTError
 from moto.moto_api._internal.models import moto_api_backend
+
+import backend_ctl_switches
 
 MAX_RESULTS_LIMIT = 60
 ROLE_KINDS = ("authenticated", "unauthenticated")
@@ -364,6 +369,7 @@ def install() -> None:
     _install(CognitoIdentityBackend, _BackendPatch)
     _install(CognitoIdentityResponse, _ResponsePatch)
     moto_api_backend.set_config({"lambda": {"use_docker": False}})
+    backend_ctl_switches.install()
 
 
 install()

@@ -182,6 +182,7 @@ async fn function_chain(
             function::create(
                 lambda,
                 progress,
+                &clients.limits,
                 name,
                 spec,
                 role_arn,
@@ -193,7 +194,14 @@ async fn function_chain(
             progress.note(&format!(
                 "waiting for Lambda function {name} to become Active"
             ));
-            function::wait(lambda, progress, name, Wait::Active, function::WAIT_LIMIT).await?;
+            function::wait(
+                lambda,
+                progress,
+                name,
+                Wait::Active,
+                clients.limits.wait_limit,
+            )
+            .await?;
         }
         (action, Some(found)) => {
             let changes: &[Change] = match action {
@@ -204,15 +212,38 @@ async fn function_chain(
                 progress.note(&format!(
                     "waiting for Lambda function {name} to finish an earlier change"
                 ));
-                function::wait(lambda, progress, name, w, function::WAIT_LIMIT).await?;
+                function::wait(lambda, progress, name, w, clients.limits.wait_limit).await?;
             }
             if changes.iter().any(Change::is_function_config) {
-                function::update_config(lambda, progress, name, spec, role_arn).await?;
-                function::wait(lambda, progress, name, Wait::Updated, function::WAIT_LIMIT).await?;
+                function::update_config(lambda, progress, &clients.limits, name, spec, role_arn)
+                    .await?;
+                function::wait(
+                    lambda,
+                    progress,
+                    name,
+                    Wait::Updated,
+                    clients.limits.wait_limit,
+                )
+                .await?;
             }
             if changes.iter().any(Change::is_function_code) {
-                function::update_code(lambda, progress, name, code, spec.architecture).await?;
-                function::wait(lambda, progress, name, Wait::Updated, function::WAIT_LIMIT).await?;
+                function::update_code(
+                    lambda,
+                    progress,
+                    &clients.limits,
+                    name,
+                    code,
+                    spec.architecture,
+                )
+                .await?;
+                function::wait(
+                    lambda,
+                    progress,
+                    name,
+                    Wait::Updated,
+                    clients.limits.wait_limit,
+                )
+                .await?;
             }
             if changes.iter().any(|c| matches!(c, Change::Concurrency(..))) {
                 function::put_concurrency(lambda, name, spec.reserved_concurrency).await?;

@@ -22,10 +22,7 @@ use crate::error::AwsError;
 use crate::observed::FunctionState;
 use crate::progress::Progress;
 
-use super::retry;
-
-/// How long Lambda may take to make a function Active or finish an update.
-pub const WAIT_LIMIT: Duration = Duration::from_secs(300);
+use super::{retry, Limits};
 
 fn arch(a: Architecture) -> LambdaArch {
     match a {
@@ -107,9 +104,11 @@ fn role_not_ready(invalid_parameter: bool, message: Option<&str>) -> bool {
 
 /// Creates the function with its code and tags, retrying while the new role
 /// propagates; returns its ARN.
+#[allow(clippy::too_many_arguments)]
 pub async fn create(
     lambda: &Client,
     progress: &Progress,
+    limits: &Limits,
     name: &str,
     spec: &FunctionSpec,
     role_arn: &str,
@@ -120,7 +119,7 @@ pub async fn create(
     let out = retry::while_propagating(
         progress,
         &format!("IAM role {role_arn} to be assumable by Lambda"),
-        retry::PROPAGATION_TIMEOUT,
+        limits.propagation_timeout,
         |e: &SdkError<CreateFunctionError, HttpResponse>| {
             e.as_service_error().is_some_and(|s| {
                 role_not_ready(s.is_invalid_parameter_value_exception(), s.message())
@@ -144,12 +143,44 @@ pub async fn create(
                         .build(),
                 )
                 .set_tags(Some(tags.clone()))
+                .customize()
+                .config_override(upload_config(limits))
                 .send()
         },
     )
-    .await
-    .map_err(|e| super::failed(format!("creating Lambda Function ({name})"), e))?;
-    Ok(out.function_arn().unwrap_or_default().to_string())
+    .await;
+    match out {
+        Ok(out) => Ok(out.function_arn().unwrap_or_default().to_string()),
+        // A retry of a create whose answer was lost: adopt it if it is ours.
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_conflict_exception()) =>
+        {
+            match find(lambda, name).await? {
+                Some(found) if owned(&found.tags, &tags) => Ok(found.arn),
+                _ => Err(super::failed(
+                    format!("creating Lambda Function ({name})"),
+                    e,
+                )),
+            }
+        }
+        Err(e) => Err(super::failed(
+            format!("creating Lambda Function ({name})"),
+            e,
+        )),
+    }
+}
+
+/// Whether every tag we set is on the resource.
+fn owned(found: &BTreeMap<String, String>, ours: &HashMap<String, String>) -> bool {
+    ours.iter().all(|(k, v)| found.get(k) == Some(v))
+}
+
+/// Code uploads may be large: they get a longer attempt timeout.
+fn upload_config(limits: &Limits) -> aws_sdk_lambda::config::Builder {
+    aws_sdk_lambda::config::Builder::default().timeout_config(super::timeouts(
+        limits.upload_timeout.max(limits.attempt_timeout),
+    ))
 }
 
 /// Puts the configuration back, retrying while a changed role propagates or
@@ -157,6 +188,7 @@ pub async fn create(
 pub async fn update_config(
     lambda: &Client,
     progress: &Progress,
+    limits: &Limits,
     name: &str,
     spec: &FunctionSpec,
     role_arn: &str,
@@ -164,7 +196,7 @@ pub async fn update_config(
     retry::while_propagating(
         progress,
         &format!("Lambda Function ({name}) to accept the new configuration"),
-        retry::PROPAGATION_TIMEOUT,
+        limits.propagation_timeout,
         |e: &SdkError<UpdateFunctionConfigurationError, HttpResponse>| {
             e.as_service_error().is_some_and(|s| {
                 role_not_ready(s.is_invalid_parameter_value_exception(), s.message())
@@ -198,6 +230,7 @@ pub async fn update_config(
 pub async fn update_code(
     lambda: &Client,
     progress: &Progress,
+    limits: &Limits,
     name: &str,
     code: &Code,
     architecture: Architecture,
@@ -205,7 +238,7 @@ pub async fn update_code(
     let out = retry::while_propagating(
         progress,
         &format!("Lambda Function ({name}) to finish its previous update"),
-        retry::PROPAGATION_TIMEOUT,
+        limits.propagation_timeout,
         |e: &SdkError<UpdateFunctionCodeError, HttpResponse>| {
             e.as_service_error()
                 .is_some_and(|s| s.is_resource_conflict_exception())
@@ -216,6 +249,8 @@ pub async fn update_code(
                 .function_name(name)
                 .zip_file(Blob::new(code.zip.clone()))
                 .architectures(arch(architecture))
+                .customize()
+                .config_override(upload_config(limits))
                 .send()
         },
     )

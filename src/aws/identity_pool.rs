@@ -3,9 +3,11 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use aws_sdk_cognitoidentity::error::SdkError;
 use aws_sdk_cognitoidentity::operation::describe_identity_pool::DescribeIdentityPoolOutput;
 use aws_sdk_cognitoidentity::types::CognitoIdentityProvider;
 use aws_sdk_cognitoidentity::Client;
+use std::time::Duration;
 
 use crate::error::AwsError;
 use crate::observed::PoolState;
@@ -102,22 +104,76 @@ pub async fn find(
 }
 
 /// Creates the pool: unauthenticated identities on, classic flow off, our tags.
+///
+/// `CreateIdentityPool` is not idempotent: a retry after a lost answer would
+/// make a second pool. So the SDK does not retry it; after a failure that may
+/// have created the pool anyway (a timeout, a dropped connection, a 5xx), the
+/// pools are listed again and ours, if there, is taken.
 pub async fn create(
     cognito: &Client,
     name: &str,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    let out = cognito
-        .create_identity_pool()
-        .identity_pool_name(name)
-        .allow_unauthenticated_identities(true)
-        .allow_classic_flow(false)
-        .set_identity_pool_tags(Some(tags.clone().into_iter().collect()))
-        .send()
-        .await
-        .map_err(|e| super::failed(format!("creating Cognito Identity Pool ({name})"), e))?;
-    Ok(out.identity_pool_id().to_string())
+    let action = format!("creating Cognito Identity Pool ({name})");
+    let ours = |p: &PoolState| tags.iter().all(|(k, v)| p.tags.get(k) == Some(v));
+    let mut delay = Duration::from_millis(200);
+    for attempt in 1..=CREATE_ATTEMPTS {
+        let created = cognito
+            .create_identity_pool()
+            .identity_pool_name(name)
+            .allow_unauthenticated_identities(true)
+            .allow_classic_flow(false)
+            .set_identity_pool_tags(Some(tags.clone().into_iter().collect()))
+            .customize()
+            .config_override(
+                aws_sdk_cognitoidentity::config::Builder::default()
+                    .retry_config(aws_config::retry::RetryConfig::disabled()),
+            )
+            .send()
+            .await;
+        let error = match created {
+            Ok(out) => return Ok(out.identity_pool_id().to_string()),
+            Err(e) => e,
+        };
+        let throttled =
+            matches!(&error, SdkError::ServiceError(s) if s.err().is_too_many_requests_exception());
+        // A 4xx other than throttling and a request never sent made nothing.
+        let refused = match &error {
+            SdkError::ServiceError(s) => {
+                s.raw().status().is_client_error()
+                    && !throttled
+                    && !s.err().is_internal_error_exception()
+            }
+            SdkError::ConstructionFailure(_) => true,
+            _ => false,
+        };
+        if refused {
+            return Err(super::failed(action, error));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(5));
+        if !throttled {
+            if let Some(pool) = find(cognito, name, false)
+                .await?
+                .into_iter()
+                .find(|p| ours(p))
+            {
+                return Ok(pool.id);
+            }
+        }
+        if attempt == CREATE_ATTEMPTS {
+            return Err(super::failed(action, error));
+        }
+    }
+    Err(AwsError {
+        action,
+        cause: "no attempt was made".into(),
+        hint: None,
+    })
 }
+
+/// How often `create` tries before it gives up.
+const CREATE_ATTEMPTS: u32 = 5;
 
 /// Puts our two settings back, keeping the ones we do not manage.
 pub async fn update(cognito: &Client, pool: &PoolState) -> Result<(), AwsError> {

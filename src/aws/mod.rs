@@ -29,6 +29,69 @@ pub struct Connect {
     pub endpoint_url: Option<String>,
 }
 
+/// How long to wait and how to retry: AWS's own figures, unless the
+/// environment shortens them (the tests do, to exercise every timeout path).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// One attempt of one call (`BACKEND_CTL_ATTEMPT_TIMEOUT_MS`, default 30 s).
+    pub attempt_timeout: Duration,
+    /// One attempt of a code upload, which may be large (5 minutes).
+    pub upload_timeout: Duration,
+    /// A Lambda state transition (`BACKEND_CTL_WAIT_LIMIT_SECS`, default 300).
+    pub wait_limit: Duration,
+    /// IAM propagation (`BACKEND_CTL_PROPAGATION_TIMEOUT_SECS`, default 300, as Terraform).
+    pub propagation_timeout: Duration,
+    /// First back-off of the SDK's retries (`BACKEND_CTL_RETRY_BACKOFF_MS`, default 1 s).
+    pub initial_backoff: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            attempt_timeout: Duration::from_secs(30),
+            upload_timeout: Duration::from_secs(300),
+            wait_limit: Duration::from_secs(300),
+            propagation_timeout: Duration::from_secs(300),
+            initial_backoff: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Limits {
+    /// The defaults, with any `BACKEND_CTL_*` override from the environment.
+    pub fn from_env() -> Result<Limits, InputError> {
+        let mut limits = Limits::default();
+        let read =
+            |name: &'static str, unit_ms: u64, slot: &mut Duration| -> Result<(), InputError> {
+                if let Ok(text) = std::env::var(name) {
+                    let n: u64 = text.trim().parse().map_err(|_| InputError::Flag {
+                        flag: name,
+                        message: format!("\"{text}\" is not a whole number"),
+                    })?;
+                    *slot = Duration::from_millis(n.saturating_mul(unit_ms));
+                }
+                Ok(())
+            };
+        read(
+            "BACKEND_CTL_ATTEMPT_TIMEOUT_MS",
+            1,
+            &mut limits.attempt_timeout,
+        )?;
+        read("BACKEND_CTL_WAIT_LIMIT_SECS", 1000, &mut limits.wait_limit)?;
+        read(
+            "BACKEND_CTL_PROPAGATION_TIMEOUT_SECS",
+            1000,
+            &mut limits.propagation_timeout,
+        )?;
+        read(
+            "BACKEND_CTL_RETRY_BACKOFF_MS",
+            1,
+            &mut limits.initial_backoff,
+        )?;
+        Ok(limits)
+    }
+}
+
 /// One client per service, sharing one configuration.
 #[derive(Debug, Clone)]
 pub struct Clients {
@@ -39,24 +102,23 @@ pub struct Clients {
     pub region: String,
     /// The shared configuration, for clients with other credentials.
     pub conf: aws_types::SdkConfig,
+    pub limits: Limits,
 }
 
-/// A short connect timeout so that an unreachable endpoint fails fast; the
-/// attempt timeout leaves room to upload a large zip.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
-const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(120);
+/// A short connect timeout, so that an unreachable endpoint fails fast.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Loads the configuration and checks, without any AWS call, that a region
 /// and credentials are there.
 pub async fn connect(opts: &Connect) -> Result<Clients, InputError> {
+    let limits = Limits::from_env()?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        .timeout_config(
-            TimeoutConfig::builder()
-                .connect_timeout(CONNECT_TIMEOUT)
-                .operation_attempt_timeout(ATTEMPT_TIMEOUT)
-                .build(),
-        )
-        .retry_config(RetryConfig::standard().with_max_attempts(5));
+        .timeout_config(timeouts(limits.attempt_timeout))
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(5)
+                .with_initial_backoff(limits.initial_backoff),
+        );
     if let Some(region) = &opts.region {
         loader = loader.region(Region::new(region.clone()));
     }
@@ -92,7 +154,16 @@ pub async fn connect(opts: &Connect) -> Result<Clients, InputError> {
         sts: aws_sdk_sts::Client::new(&conf),
         region,
         conf,
+        limits,
     })
+}
+
+/// The timeouts of every call, with `attempt` for each attempt.
+pub fn timeouts(attempt: Duration) -> TimeoutConfig {
+    TimeoutConfig::builder()
+        .connect_timeout(CONNECT_TIMEOUT)
+        .operation_attempt_timeout(attempt)
+        .build()
 }
 
 fn no_credentials(cause: String) -> InputError {

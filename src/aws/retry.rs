@@ -6,8 +6,6 @@ use std::time::{Duration, Instant};
 
 use crate::progress::Progress;
 
-/// How long IAM changes may take to reach Lambda and Cognito (Terraform allows 5 minutes).
-pub const PROPAGATION_TIMEOUT: Duration = Duration::from_secs(300);
 const FIRST_DELAY: Duration = Duration::from_millis(250);
 const MAX_DELAY: Duration = Duration::from_secs(5);
 

@@ -54,27 +54,44 @@ pub async fn find(
     }))
 }
 
-/// Creates a role with its trust policy and our tags; returns its ARN.
+/// Creates a role with its trust policy and our tags; returns its ARN. When
+/// the role exists already with our tags (a retried create whose answer was
+/// lost), it is adopted and its trust policy put back.
 pub async fn create(
     iam: &Client,
     name: &str,
     trust: &Value,
     tags: &BTreeMap<String, String>,
 ) -> Result<String, AwsError> {
-    let tags: Vec<Tag> = tags
+    let action = format!("creating IAM Role ({name})");
+    let iam_tags: Vec<Tag> = tags
         .iter()
         .filter_map(|(k, v)| Tag::builder().key(k).value(v).build().ok())
         .collect();
-    let out = iam
+    let created = iam
         .create_role()
         .role_name(name)
         .assume_role_policy_document(trust.to_string())
         .description("Managed by backend-ctl")
-        .set_tags(Some(tags))
+        .set_tags(Some(iam_tags))
         .send()
-        .await
-        .map_err(|e| super::failed(format!("creating IAM Role ({name})"), e))?;
-    Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
+        .await;
+    match created {
+        Ok(out) => Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_entity_already_exists_exception()) =>
+        {
+            match find(iam, name, "").await? {
+                Some(found) if tags.iter().all(|(k, v)| found.tags.get(k) == Some(v)) => {
+                    update(iam, name, trust).await?;
+                    Ok(found.arn)
+                }
+                _ => Err(super::failed(action, e)),
+            }
+        }
+        Err(e) => Err(super::failed(action, e)),
+    }
 }
 
 /// Puts the trust policy back.

@@ -195,6 +195,7 @@ pub async fn update_code(
         function::update_code(
             &clients.lambda,
             progress,
+            &clients.limits,
             &names.function,
             &code,
             config.architecture,
@@ -209,7 +210,7 @@ pub async fn update_code(
             progress,
             &names.function,
             function::Wait::Updated,
-            function::WAIT_LIMIT,
+            clients.limits.wait_limit,
         )
         .await?;
         progress.done("code deployed");

@@ -149,6 +149,16 @@ fn io_error<'a>(action: &'static str, path: &'a Path) -> impl Fn(std::io::Error)
     }
 }
 
+/// Builds and checks the handler as `up` does, and stages the binary for this run.
+fn staged(config: &Config, progress: &Progress) -> Result<PathBuf, Error> {
+    let (built, bytes) = package::checked_binary(config, progress)?;
+    local::stage_binary(&bytes).map_err(|source| Error::Io {
+        action: "cannot stage a copy of",
+        path: built,
+        source,
+    })
+}
+
 /// `invoke --local`: one invocation of the real handler, built as `up` builds it.
 pub async fn local(
     cli: &Cli,
@@ -157,7 +167,7 @@ pub async fn local(
     payload: &Payload,
 ) -> Result<(), Error> {
     let body = read_payload(payload)?;
-    let (binary, _) = package::checked_binary(config, progress)?;
+    let binary = staged(config, progress)?;
     let function = LocalFunction::start(settings(cli, config, binary.clone()))
         .await
         .map_err(io_error("cannot start the local Runtime API for", &binary))?;
@@ -188,7 +198,9 @@ pub async fn local(
 /// `dev`: the Invoke API on 127.0.0.1:`port`, the handler warm, rebuilt on change.
 pub async fn dev(cli: &Cli, config: &Config, progress: Progress, port: u16) -> Result<(), Error> {
     let progress = Arc::new(progress);
-    let (binary, _) = package::checked_binary(config, &progress)?;
+    // Taken before the build, so that no change made after it starts is missed.
+    let sources = fingerprint(&config.handler_path);
+    let binary = staged(config, &progress)?;
     let function = LocalFunction::start(settings(cli, config, binary.clone()))
         .await
         .map_err(io_error("cannot start the local Runtime API for", &binary))?;
@@ -207,7 +219,12 @@ pub async fn dev(cli: &Cli, config: &Config, progress: Progress, port: u16) -> R
         "serving the Lambda Invoke API for {name} at http://{address} (from an Android emulator: http://10.0.2.2:{}); Ctrl-C stops",
         address.port()
     ));
-    tokio::spawn(watch(config.clone(), function.clone(), progress.clone()));
+    tokio::spawn(watch(
+        config.clone(),
+        sources,
+        function.clone(),
+        progress.clone(),
+    ));
     let handler = {
         let (function, name, progress) = (function.clone(), name.clone(), progress.clone());
         move |req| {
@@ -257,8 +274,12 @@ fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
 
 /// Rebuilds and restarts the handler when its sources change; a failed
 /// build keeps the last good binary running.
-async fn watch(config: Config, function: Arc<LocalFunction>, progress: Arc<Progress>) {
-    let mut last = fingerprint(&config.handler_path);
+async fn watch(
+    config: Config,
+    mut last: Vec<(PathBuf, u64, Option<SystemTime>)>,
+    function: Arc<LocalFunction>,
+    progress: Arc<Progress>,
+) {
     loop {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let now = fingerprint(&config.handler_path);
@@ -266,9 +287,11 @@ async fn watch(config: Config, function: Arc<LocalFunction>, progress: Arc<Progr
             continue;
         }
         progress.step("handler sources changed: rebuilding");
+        // Edits that land during the build trigger the next one.
+        last = now;
         let (cfg, p) = (config.clone(), progress.clone());
-        match tokio::task::spawn_blocking(move || package::checked_binary(&cfg, &p)).await {
-            Ok(Ok((binary, _))) => {
+        match tokio::task::spawn_blocking(move || staged(&cfg, &p)).await {
+            Ok(Ok(binary)) => {
                 function.replace_binary(binary).await;
                 progress.done("rebuilt; the next invocation starts the new handler");
             }
@@ -277,6 +300,5 @@ async fn watch(config: Config, function: Arc<LocalFunction>, progress: Arc<Progr
             )),
             Err(e) => progress.note(&format!("rebuild failed: {e}")),
         }
-        last = fingerprint(&config.handler_path);
     }
 }

@@ -50,6 +50,38 @@ pub struct Settings {
     pub task_root: PathBuf,
 }
 
+/// Copies the built binary to a folder of this run's own, so that a later
+/// build in the same target folder (another handler, another project) cannot
+/// swap it while it runs or before it restarts. Lambda calls that folder
+/// the task root.
+pub fn stage_binary(bytes: &[u8]) -> std::io::Result<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static RUN: AtomicU32 = AtomicU32::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "backend-ctl-task-{}-{}",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join("bootstrap");
+    std::fs::write(&path, bytes)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    Ok(path)
+}
+
+/// Removes a folder made by `stage_binary`.
+pub fn unstage_binary(binary: &std::path::Path) {
+    if let Some(dir) = binary.parent() {
+        if dir
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("backend-ctl-task-"))
+        {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
 /// One warm execution environment: a process and the Runtime API it talks to.
 /// Invocations run one at a time, as in one Lambda execution environment.
 pub struct LocalFunction {
@@ -90,13 +122,17 @@ impl LocalFunction {
     /// Replaces the binary (after a rebuild): the next invocation starts it.
     pub async fn replace_binary(&self, binary: PathBuf) {
         let mut state = self.state.lock().await;
-        state.settings.binary = binary;
         stop(&mut state).await;
+        unstage_binary(&state.settings.binary);
+        state.settings.task_root = binary.parent().map(PathBuf::from).unwrap_or_default();
+        state.settings.binary = binary;
     }
 
-    /// Stops the process, if any.
+    /// Stops the process, if any, and removes its staged binary.
     pub async fn shutdown(&self) {
-        stop(&mut *self.state.lock().await).await;
+        let mut state = self.state.lock().await;
+        stop(&mut state).await;
+        unstage_binary(&state.settings.binary);
     }
 
     /// Runs one invocation to its outcome: response, function error,

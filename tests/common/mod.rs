@@ -87,11 +87,16 @@ impl Default for Settings {
 impl Project {
     /// `name` must be unique across the test binary (it names the resources).
     pub fn new(name: &str) -> Project {
+        Project::with_faults(name, proxy::Faults::default())
+    }
+
+    /// A project whose calls go through a fault-injecting proxy.
+    pub fn with_faults(name: &str, faults: proxy::Faults) -> Project {
         let emu = emulator();
         let project = Project {
             name: name.to_string(),
             dir: tempfile::tempdir().expect("temp dir"),
-            recorder: Recorder::start(&emu.url),
+            recorder: Recorder::with_faults(&emu.url, faults),
             handler: repo().join("handler"),
         };
         project.write_config(&Settings::default());
@@ -219,6 +224,8 @@ impl Project {
 fn handler_target_dir(handler: &Path) -> PathBuf {
     if handler == repo().join("handler") {
         repo().join("handler/target")
+    } else if handler.starts_with(repo().join("tests/fixtures")) {
+        repo().join("target/test-fixtures")
     } else {
         repo().join("target/test-handlers")
     }
@@ -392,4 +399,97 @@ pub fn decode(doc: &str) -> serde_json::Value {
         .decode_utf8()
         .unwrap();
     serde_json::from_str(&text).unwrap()
+}
+
+impl Aws {
+    /// Everything we own for `project` (stage dev), in a form that does not
+    /// depend on the project's name or the pool's id: two projects converged
+    /// to the same config have equal snapshots.
+    pub fn snapshot(&self, project: &str) -> serde_json::Value {
+        use serde_json::json;
+        let n = Names::new(project);
+        let role = |name: &str| {
+            self.role(name).map(|r| {
+                let mut tags: Vec<(String, String)> = r.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+                tags.sort();
+                json!({"trust": decode(r.assume_role_policy_document().unwrap_or("{}")), "tags": tags})
+            })
+        };
+        let function = self.function(&n.function).map(|f| {
+            let c = f.configuration().unwrap();
+            let mut tags: Vec<(String, String)> = f.tags().map(|t| t.clone().into_iter().collect()).unwrap_or_default();
+            tags.sort();
+            let env: BTreeMap<String, String> = c
+                .environment()
+                .and_then(|e| e.variables())
+                .map(|v| v.clone().into_iter().collect())
+                .unwrap_or_default();
+            json!({
+                "runtime": c.runtime().map(|r| r.as_str().to_string()),
+                "handler": c.handler(),
+                "architectures": c.architectures().iter().map(|a| a.as_str().to_string()).collect::<Vec<_>>(),
+                "memory": c.memory_size(),
+                "timeout": c.timeout(),
+                "environment": env,
+                "role": c.role(),
+                "code_sha256": c.code_sha256(),
+                "concurrency": f.concurrency().and_then(|c| c.reserved_concurrent_executions()),
+                "tags": tags,
+            })
+        });
+        let pools: Vec<serde_json::Value> = self
+            .pools(&n.pool)
+            .iter()
+            .map(|p| {
+                let roles = self
+                    .block(
+                        self.cognito
+                            .get_identity_pool_roles()
+                            .identity_pool_id(p.identity_pool_id())
+                            .send(),
+                    )
+                    .ok()
+                    .and_then(|r| r.roles().cloned())
+                    .map(|r| r.into_iter().collect::<BTreeMap<_, _>>());
+                let mut tags: Vec<(String, String)> = p
+                    .identity_pool_tags()
+                    .map(|t| t.clone().into_iter().collect())
+                    .unwrap_or_default();
+                tags.sort();
+                json!({
+                    "id": p.identity_pool_id(),
+                    "unauthenticated": p.allow_unauthenticated_identities(),
+                    "classic": p.allow_classic_flow(),
+                    "tags": tags,
+                    "roles": roles,
+                })
+            })
+            .collect();
+        let snapshot = json!({
+            "exec_role": role(&n.exec_role),
+            "exec_policy": self.role_policy(&n.exec_role, &n.exec_policy),
+            "function": function,
+            "pools": pools,
+            "unauth_role": role(&n.unauth_role),
+            "unauth_policy": self.role_policy(&n.unauth_role, &n.unauth_policy),
+        });
+        let mut text = snapshot.to_string();
+        for p in &pools {
+            if let Some(id) = p["id"].as_str() {
+                text = text.replace(id, "POOL-ID");
+            }
+        }
+        text = text.replace(&format!("{project}-dev"), "PROJECT-dev");
+        text = text.replace(&format!("\"{project}\""), "\"PROJECT\"");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    /// Whether nothing of `project` is left.
+    pub fn nothing_left(&self, project: &str) -> bool {
+        let n = Names::new(project);
+        self.role(&n.exec_role).is_none()
+            && self.role(&n.unauth_role).is_none()
+            && self.function(&n.function).is_none()
+            && self.pools(&n.pool).is_empty()
+    }
 }

@@ -1,7 +1,8 @@
-//! A recording HTTP proxy between the CLI and the emulator: every AWS call
-//! the CLI makes is counted here, per test, by service and action.
+//! A recording, fault-injecting HTTP proxy between the CLI and the emulator:
+//! every AWS call the CLI makes is counted here, per test, by service and
+//! action; on request it also fails a seeded share of them the ways AWS and
+//! networks fail, adds latency, or cuts every call after the k-th (a crash).
 
-use std::convert::Infallible;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
@@ -30,16 +31,74 @@ impl Call {
     }
 }
 
+/// What the proxy does to requests besides forwarding them.
+#[derive(Debug, Clone, Default)]
+pub struct Faults {
+    /// Seed of the fault sequence: the same seed fails the same requests.
+    pub seed: u64,
+    /// Share of requests that fail (0.0 to 1.0).
+    pub rate: f64,
+    /// How long a stalled request hangs before its connection drops (it
+    /// must exceed the client's attempt timeout).
+    pub stall: std::time::Duration,
+    /// Every request after the k-th gets its connection dropped, as if the
+    /// run had crashed there.
+    pub cut_after: Option<usize>,
+    /// Added to every request, before it is forwarded.
+    pub latency: std::time::Duration,
+}
+
+/// The kinds of failure injected, in turn chosen by the seeded sequence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// HTTP 500 before the request reaches the emulator.
+    Internal,
+    /// HTTP 503 before the request reaches the emulator.
+    Unavailable,
+    /// The service's own throttling error (not applied).
+    Throttle,
+    /// The connection drops before the request is forwarded.
+    Reset,
+    /// The request is applied, then its answer is lost: it hangs, then drops.
+    LostAnswer,
+}
+
+const FAULTS: [Fault; 5] = [
+    Fault::Internal,
+    Fault::Unavailable,
+    Fault::Throttle,
+    Fault::Reset,
+    Fault::LostAnswer,
+];
+
+struct State {
+    calls: Vec<Call>,
+    faults: Faults,
+    rng: u64,
+    injected: Vec<Fault>,
+    seen: usize,
+}
+
 /// A running proxy; it stops when dropped.
 pub struct Recorder {
     pub url: String,
-    calls: Arc<Mutex<Vec<Call>>>,
+    state: Arc<Mutex<State>>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
 impl Recorder {
     pub fn start(upstream: &str) -> Recorder {
-        let calls = Arc::new(Mutex::new(Vec::new()));
+        Recorder::with_faults(upstream, Faults::default())
+    }
+
+    pub fn with_faults(upstream: &str, faults: Faults) -> Recorder {
+        let calls = Arc::new(Mutex::new(State {
+            calls: Vec::new(),
+            rng: faults.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+            faults,
+            injected: Vec::new(),
+            seen: 0,
+        }));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (url_tx, url_rx) = std::sync::mpsc::channel();
         let upstream = upstream.trim_end_matches('/').to_string();
@@ -55,7 +114,9 @@ impl Recorder {
                     .send(format!("http://{}", listener.local_addr().unwrap()))
                     .unwrap();
                 let client: Client<HttpConnector, Full<Bytes>> =
-                    Client::builder(TokioExecutor::new()).build_http();
+                    Client::builder(TokioExecutor::new())
+                        .pool_max_idle_per_host(0)
+                        .build_http();
                 let serve = async {
                     loop {
                         let Ok((stream, _)) = listener.accept().await else {
@@ -82,19 +143,32 @@ impl Recorder {
         });
         Recorder {
             url: url_rx.recv().unwrap(),
-            calls,
+            state: calls,
             _shutdown: tx,
         }
     }
 
-    /// Every call so far.
+    /// Every call so far (faulted ones included).
     pub fn calls(&self) -> Vec<Call> {
-        self.calls.lock().unwrap().clone()
+        self.state.lock().unwrap().calls.clone()
     }
 
     /// Forgets the calls so far.
     pub fn clear(&self) {
-        self.calls.lock().unwrap().clear();
+        self.state.lock().unwrap().calls.clear();
+    }
+
+    /// Changes the faults from now on (the call count starts again).
+    pub fn set_faults(&self, faults: Faults) {
+        let mut s = self.state.lock().unwrap();
+        s.rng = faults.seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        s.faults = faults;
+        s.seen = 0;
+    }
+
+    /// The faults injected so far.
+    pub fn injected(&self) -> Vec<Fault> {
+        self.state.lock().unwrap().injected.clone()
     }
 
     /// The writes so far, as `service:Action`.
@@ -107,22 +181,94 @@ impl Recorder {
     }
 }
 
+/// xorshift64*: a small seeded generator, enough to pick faults.
+fn next(rng: &mut u64) -> u64 {
+    *rng ^= *rng >> 12;
+    *rng ^= *rng << 25;
+    *rng ^= *rng >> 27;
+    rng.wrapping_mul(0x2545_F491_4F6C_DD1D)
+}
+
+/// Dropping the connection: hyper closes it when the service fails.
+#[derive(Debug)]
+struct Dropped;
+
+impl std::fmt::Display for Dropped {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "connection dropped by the fault proxy")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// Each service's own throttling error, as it sends it.
+fn throttled(call: &Call) -> Response<Full<Bytes>> {
+    let (status, content_type, body, error_type) = match call.service.as_str() {
+        "lambda" => (429, "application/json", r#"{"Type":"User","message":"Rate exceeded"}"#, Some("TooManyRequestsException")),
+        "cognito-identity" => (400, "application/x-amz-json-1.1", r#"{"__type":"TooManyRequestsException","message":"Rate exceeded"}"#, None),
+        _ => (400, "text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>", None),
+    };
+    let mut r = Response::builder()
+        .status(status)
+        .header("content-type", content_type);
+    if let Some(t) = error_type {
+        r = r.header("x-amzn-errortype", t);
+    }
+    r.body(Full::new(Bytes::from(body))).unwrap()
+}
+
+fn server_error(status: u16, call: &Call) -> Response<Full<Bytes>> {
+    let body = if call.service == "iam" || call.service == "sts" {
+        format!("<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>injected {status}</Message></Error></ErrorResponse>")
+    } else {
+        format!(r#"{{"__type":"ServiceException","message":"injected {status}"}}"#)
+    };
+    Response::builder()
+        .status(status)
+        .body(Full::new(Bytes::from(body)))
+        .unwrap()
+}
+
 async fn forward(
     req: Request<Incoming>,
     client: Client<HttpConnector, Full<Bytes>>,
     upstream: String,
-    recorded: Arc<Mutex<Vec<Call>>>,
-) -> Result<Response<Full<Bytes>>, Infallible> {
+    recorded: Arc<Mutex<State>>,
+) -> Result<Response<Full<Bytes>>, Dropped> {
     let (parts, body) = req.into_parts();
     let body = body
         .collect()
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    recorded
-        .lock()
-        .unwrap()
-        .push(classify(&parts.method, &parts.uri, &parts.headers, &body));
+    let call = classify(&parts.method, &parts.uri, &parts.headers, &body);
+    let (fault, latency, stall) = {
+        let mut s = recorded.lock().unwrap();
+        s.calls.push(call.clone());
+        s.seen += 1;
+        let cut = s.faults.cut_after.is_some_and(|k| s.seen > k);
+        let roll = next(&mut s.rng);
+        let fault = if cut {
+            Some(Fault::Reset)
+        } else if (roll % 10_000) as f64 / 10_000.0 < s.faults.rate {
+            let f = FAULTS[(next(&mut s.rng) % FAULTS.len() as u64) as usize];
+            s.injected.push(f);
+            Some(f)
+        } else {
+            None
+        };
+        (fault, s.faults.latency, s.faults.stall)
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match fault {
+        Some(Fault::Internal) => return Ok(server_error(500, &call)),
+        Some(Fault::Unavailable) => return Ok(server_error(503, &call)),
+        Some(Fault::Throttle) => return Ok(throttled(&call)),
+        Some(Fault::Reset) => return Err(Dropped),
+        Some(Fault::LostAnswer) | None => {}
+    }
     let path = parts
         .uri
         .path_and_query()
@@ -149,6 +295,10 @@ async fn forward(
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
+    if fault == Some(Fault::LostAnswer) {
+        tokio::time::sleep(stall).await;
+        return Err(Dropped);
+    }
     Ok(Response::from_parts(parts, Full::new(body)))
 }
 

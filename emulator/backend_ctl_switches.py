@@ -1,0 +1,295 @@
+"""Opt-in, scoped AWS behaviours that moto 5.2.5 lacks (DESIGN.md §4-§5).
+
+A test turns them on for its own resources, by name prefix, over HTTP:
+
+    POST   /backend-ctl/switches   {"scope": "<name prefix>",
+                                    "lambda_pending_seconds": 1.0,
+                                    "lambda_update_seconds": 1.0,
+                                    "iam_propagation_seconds": 1.0,
+                                    "lambda_fail_reason": "..."}
+    GET    /backend-ctl/switches   -> {"scopes": {"<prefix>": {<all fields>}}}
+    DELETE /backend-ctl/switches[?scope=<prefix>]   clears one scope, or all
+
+Every field but ``scope`` is optional (0 / null = off); a POST replaces that
+scope's settings. A Lambda function or IAM role whose name starts with a scope
+gets that scope's settings (the longest matching scope wins); other names
+behave as plain moto. Settings are read when a change begins, and states are
+computed from the clock on every read:
+
+* CreateFunction -> ``State: Pending`` for lambda_pending_seconds, then
+  ``Active`` (``Failed`` with StateReason = lambda_fail_reason if set);
+* UpdateFunctionConfiguration / UpdateFunctionCode -> ``LastUpdateStatus:
+  InProgress`` for lambda_update_seconds, then ``Successful`` (or ``Failed``);
+* while Pending or InProgress, UpdateFunctionConfiguration / UpdateFunctionCode
+  answer ResourceConflictException (HTTP 409), as AWS does;
+* CreateRole / UpdateAssumeRolePolicy -> for iam_propagation_seconds, Lambda
+  CreateFunction / UpdateFunctionConfiguration naming that role answer
+  InvalidParameterValueException "The role defined for the function cannot be
+  assumed by Lambda.", as AWS does while IAM propagates.
+
+``lambda_fail_reason`` makes every Lambda transition of the scope whose delay
+is > 0 end ``Failed`` (a 0 delay means no transition at all). POST
+/moto-api/reset drops the functions and roles, their timers with them, but
+keeps the switches.
+"""
+
+import json
+import math
+import threading
+import time
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Callable
+
+from moto.awslambda.exceptions import InvalidParameterValueException, LambdaClientError
+from moto.awslambda.models import LambdaBackend, LambdaFunction
+from moto.iam.models import IAMBackend, iam_backends
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+from moto.utilities.utils import get_partition
+from werkzeug.wrappers import Request, Response
+
+PATH = "/backend-ctl/switches"
+ROLE_NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
+BUSY = "The operation cannot be performed at this time."
+
+
+@dataclass(frozen=True)
+class Switches:
+    """One scope's settings; every delay is in seconds, 0 = off."""
+
+    lambda_pending_seconds: float = 0.0
+    lambda_update_seconds: float = 0.0
+    iam_propagation_seconds: float = 0.0
+    lambda_fail_reason: str | None = None
+
+
+_scopes: dict[str, Switches] = {}
+_lock = threading.Lock()
+
+
+def switches_for(name: str) -> Switches:
+    """The settings of the longest scope that prefixes ``name`` (all off if none)."""
+    with _lock:
+        matching = [scope for scope in _scopes if name.startswith(scope)]
+        return _scopes[max(matching, key=len)] if matching else Switches()
+
+
+@dataclass(frozen=True)
+class Transition:
+    """A timed change: running until ``ends`` (monotonic clock), then done or failed."""
+
+    ends: float
+    fail_reason: str | None
+
+    @staticmethod
+    def start(seconds: float, fail_reason: str | None) -> "Transition | None":
+        return Transition(time.monotonic() + seconds, fail_reason) if seconds > 0 else None
+
+    def running(self) -> bool:
+        return time.monotonic() < self.ends
+
+
+# --- the HTTP endpoint ----------------------------------------------------------
+
+
+def _parse(body: Any) -> tuple[str, Switches]:
+    if not isinstance(body, dict) or not isinstance(body.get("scope"), str):
+        raise ValueError('body must be a JSON object with a string "scope"')
+    known = {f.name for f in fields(Switches)}
+    unknown = set(body) - known - {"scope"}
+    if unknown:
+        raise ValueError(f"unknown fields: {sorted(unknown)}")
+    for name in known - {"lambda_fail_reason"}:
+        value = body.get(name, 0)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            math.isfinite(value) and value >= 0
+        ):
+            raise ValueError(f"{name} must be a number >= 0")
+    reason = body.get("lambda_fail_reason")
+    if reason is not None and not isinstance(reason, str):
+        raise ValueError("lambda_fail_reason must be a string or null")
+    delays = {name: float(body.get(name, 0)) for name in known - {"lambda_fail_reason"}}
+    return body["scope"], Switches(lambda_fail_reason=reason, **delays)
+
+
+def _listing() -> Response:
+    with _lock:
+        scopes = {scope: asdict(s) for scope, s in _scopes.items()}
+    return Response(json.dumps({"scopes": scopes}), mimetype="application/json")
+
+
+def switches_app(environ: dict[str, Any], start_response: Callable) -> Any:
+    """WSGI app serving ``/backend-ctl/switches`` (GET, POST, DELETE)."""
+    request = Request(environ)
+    if request.method == "POST":
+        try:
+            scope, settings = _parse(json.loads(request.get_data() or b"null"))
+        except ValueError as err:  # json.JSONDecodeError is a ValueError
+            body = json.dumps({"message": str(err)})
+            return Response(body, 400, mimetype="application/json")(environ, start_response)
+        with _lock:
+            _scopes[scope] = settings
+    elif request.method == "DELETE":
+        with _lock:
+            if "scope" in request.args:
+                _scopes.pop(request.args["scope"], None)
+            else:
+                _scopes.clear()
+    elif request.method != "GET":
+        return Response("", 405, {"Allow": "GET, POST, DELETE"})(environ, start_response)
+    return _listing()(environ, start_response)
+
+
+def _route(original: Callable) -> Callable:
+    def __call__(self: Any, environ: dict[str, Any], start_response: Callable) -> Any:
+        if environ.get("PATH_INFO") == PATH:
+            return switches_app(environ, start_response)
+        return original(self, environ, start_response)
+
+    return __call__
+
+
+# --- Lambda states --------------------------------------------------------------
+
+
+class ResourceConflict(LambdaClientError):
+    """Lambda's ResourceConflictException: HTTP 409, AWS's ``Type: User`` body."""
+
+    code = 409
+
+    def __init__(self, message: str):
+        super().__init__("ResourceConflictException", message)
+        self.description = json.dumps(
+            {"__type": "ResourceConflictException", "Type": "User", "message": message}
+        )
+
+
+def _create(fn: Any) -> Transition | None:
+    return getattr(fn, "_bc_create", None)
+
+
+def _update(fn: Any) -> Transition | None:
+    return getattr(fn, "_bc_update", None)
+
+
+def _check_idle(fn: Any) -> None:
+    """Refuse a change while the function is Pending or an update runs."""
+    create, update = _create(fn), _update(fn)
+    if create and create.running():
+        raise ResourceConflict(
+            f"{BUSY} The function is currently in the following state: Pending"
+        )
+    if update and update.running():
+        raise ResourceConflict(f"{BUSY} An update is in progress for resource: {fn.function_arn}")
+
+
+def _overlay_states(config: dict[str, Any], fn: Any) -> dict[str, Any]:
+    """Set State / LastUpdateStatus (and reasons) of ``config`` from fn's timers."""
+    create, update = _create(fn), _update(fn)
+    if create and create.running():
+        config.update(State="Pending", StateReason="The function is being created.",
+                      StateReasonCode="Creating")
+        config.pop("LastUpdateStatus", None)  # first set once creation completes
+    elif create and create.fail_reason:
+        config.update(State="Failed", StateReason=create.fail_reason,
+                      StateReasonCode="InternalError")
+        if "LastUpdateStatus" in config:
+            config.update(LastUpdateStatus="Failed", LastUpdateStatusReason=create.fail_reason,
+                          LastUpdateStatusReasonCode="InternalError")
+    if update and update.running():
+        config.update(LastUpdateStatus="InProgress",
+                      LastUpdateStatusReason="The function is being updated.",
+                      LastUpdateStatusReasonCode="Creating")
+    elif update and update.fail_reason:
+        config.update(LastUpdateStatus="Failed", LastUpdateStatusReason=update.fail_reason,
+                      LastUpdateStatusReasonCode="InternalError")
+    return config
+
+
+def _begin_update(fn: Any, call: Callable[[], Any]) -> Any:
+    """Run moto's update ``call`` on an idle fn, starting its InProgress timer."""
+    _check_idle(fn)
+    previous = _update(fn)
+    settings = switches_for(fn.function_name)
+    fn._bc_update = Transition.start(settings.lambda_update_seconds, settings.lambda_fail_reason)
+    try:
+        return call()
+    except BaseException:
+        fn._bc_update = previous
+        raise
+
+
+# --- IAM propagation ------------------------------------------------------------
+
+
+def _mark_role_changed(role: Any) -> None:
+    seconds = switches_for(role.name).iam_propagation_seconds
+    role._bc_propagated_at = time.monotonic() + seconds
+
+
+def _check_role_assumable(account_id: str, region: str, role_arn: Any) -> None:
+    """Refuse a role that was created or re-trusted too recently to be assumed."""
+    if not isinstance(role_arn, str):
+        return
+    roles = iam_backends[account_id][get_partition(region)].roles.values()
+    role = next((r for r in roles if r.arn == role_arn), None)
+    if role is not None and time.monotonic() < getattr(role, "_bc_propagated_at", 0.0):
+        raise InvalidParameterValueException(ROLE_NOT_ASSUMABLE)
+
+
+# --- installing -----------------------------------------------------------------
+
+
+def install() -> None:
+    """Patch moto in-process; call before the server serves its first request."""
+    if getattr(DomainDispatcherApplication, "_bc_switches", False):
+        return  # already installed
+    DomainDispatcherApplication._bc_switches = True
+    fn_init, fn_config = LambdaFunction.__init__, LambdaFunction.get_configuration
+    create, update_code = LambdaBackend.create_function, LambdaBackend.update_function_code
+    update_config = LambdaBackend.update_function_configuration
+    create_role, update_trust = IAMBackend.create_role, IAMBackend.update_assume_role_policy
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        fn_init(self, *args, **kwargs)
+        settings = switches_for(self.function_name)
+        self._bc_create = Transition.start(
+            settings.lambda_pending_seconds, settings.lambda_fail_reason
+        )
+
+    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        return _overlay_states(fn_config(self, on_create=on_create), self)
+
+    def create_function(self: Any, spec: dict[str, Any]) -> Any:
+        _check_role_assumable(self.account_id, self.region_name, spec.get("Role"))
+        return create(self, spec)
+
+    def update_function_configuration(self: Any, name: str, qualifier: Any, body: dict) -> Any:
+        fn = self.get_function(name, qualifier)
+        _check_idle(fn)  # a conflict is reported before a role problem
+        _check_role_assumable(self.account_id, self.region_name, body.get("Role"))
+        return _begin_update(fn, lambda: update_config(self, name, qualifier, body))
+
+    def update_function_code(self: Any, name: str, qualifier: Any, body: dict) -> Any:
+        fn = self.get_function(name, qualifier)
+        if body.get("DryRun"):
+            _check_idle(fn)
+            return update_code(self, name, qualifier, body)
+        return _begin_update(fn, lambda: update_code(self, name, qualifier, body))
+
+    def create_role_marked(self: Any, role_name: str, *args: Any, **kwargs: Any) -> Any:
+        role = create_role(self, role_name, *args, **kwargs)
+        _mark_role_changed(role)
+        return role
+
+    def update_assume_role_policy(self: Any, role_name: str, policy_document: str) -> None:
+        update_trust(self, role_name, policy_document)
+        _mark_role_changed(self.get_role(role_name))
+
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.get_configuration = get_configuration
+    LambdaBackend.create_function = create_function
+    LambdaBackend.update_function_configuration = update_function_configuration
+    LambdaBackend.update_function_code = update_function_code
+    IAMBackend.create_role = create_role_marked
+    IAMBackend.update_assume_role_policy = update_assume_role_policy
+    DomainDispatcherApplication.__call__ = _route(DomainDispatcherApplication.__call__)

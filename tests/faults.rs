@@ -1,0 +1,235 @@
+//! Reliability: whatever happens (injected faults, a crash after any request,
+//! `kill -9` at any moment), the next run finishes the job, the end state is
+//! the fault-free one, no identity pool is duplicated and teardown leaves
+//! nothing. Each test prints the figures the README's table reports.
+
+mod common;
+
+use std::time::Duration;
+
+use common::proxy::Faults;
+use common::{Aws, Project};
+use serde_json::Value;
+
+/// Seeded runs per operation (50 unless FAULT_RUNS says otherwise).
+fn runs() -> u64 {
+    std::env::var("FAULT_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50)
+}
+
+/// Short timeouts and back-offs, so that stalls and retries are quick.
+const FAST: &[(&str, Option<&str>)] = &[
+    ("BACKEND_CTL_RETRY_BACKOFF_MS", Some("10")),
+    ("BACKEND_CTL_ATTEMPT_TIMEOUT_MS", Some("1000")),
+];
+
+fn faults(seed: u64) -> Faults {
+    Faults {
+        seed,
+        rate: 0.10,
+        stall: Duration::from_millis(1500),
+        ..Faults::default()
+    }
+}
+
+/// Runs the command until it succeeds (at most 3 times); returns the runs it took.
+fn converge(p: &Project, args: &[&str]) -> u32 {
+    for attempt in 1..=3 {
+        let run = p.run_with(args, FAST);
+        if run.code() == 0 {
+            return attempt;
+        }
+        assert_eq!(
+            run.code(),
+            1,
+            "{args:?} failed for another reason than AWS:\n{}",
+            run.stderr()
+        );
+    }
+    panic!("{args:?} did not converge in 3 runs for {}", p.name);
+}
+
+/// The end state of a fault-free `up`, to compare the others with.
+fn reference(aws: &Aws, name: &str) -> Value {
+    let p = Project::new(name);
+    p.up();
+    aws.snapshot(name)
+}
+
+fn drift_memory(aws: &Aws, project: &str) {
+    let n = common::Names::new(project);
+    aws.block(
+        aws.lambda
+            .update_function_configuration()
+            .function_name(&n.function)
+            .memory_size(777)
+            .send(),
+    )
+    .unwrap();
+}
+
+fn drift_code(aws: &Aws, project: &str) {
+    let n = common::Names::new(project);
+    let mut zip = Vec::new();
+    {
+        use std::io::Write;
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(&mut zip));
+        w.start_file("bootstrap", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        w.write_all(b"not the handler").unwrap();
+        w.finish().unwrap();
+    }
+    aws.block(
+        aws.lambda
+            .update_function_code()
+            .function_name(&n.function)
+            .zip_file(aws_sdk_lambda::primitives::Blob::new(zip))
+            .send(),
+    )
+    .unwrap();
+}
+
+/// One band of seeds: fresh up, drifted up, update-code and teardown, each
+/// under 10% injected faults.
+fn seeded_band(band: u64) {
+    let aws = Aws::new();
+    let expected = reference(&aws, &format!("ref{band}"));
+    let per_band = runs().div_ceil(5);
+    let (mut commands, mut reruns, mut injected) = (0, 0, 0);
+    for seed in band * per_band..(band + 1) * per_band {
+        let name = format!("seed{seed}");
+        let p = Project::with_faults(&name, faults(seed));
+        for (label, args, drift) in [
+            ("fresh up", &["up", "--yes"][..], None),
+            (
+                "drifted up",
+                &["up", "--yes"],
+                Some(drift_memory as fn(&Aws, &str)),
+            ),
+            (
+                "update-code",
+                &["update-code"],
+                Some(drift_code as fn(&Aws, &str)),
+            ),
+        ] {
+            if let Some(drift) = drift {
+                drift(&aws, &name);
+            }
+            reruns += converge(&p, args) - 1;
+            commands += 1;
+            assert_eq!(
+                aws.snapshot(&name),
+                expected,
+                "seed {seed}: {label} did not reach the fault-free end state"
+            );
+        }
+        reruns += converge(&p, &["teardown", "--yes"]) - 1;
+        commands += 1;
+        assert!(
+            aws.nothing_left(&name),
+            "seed {seed}: teardown left something"
+        );
+        injected += p.recorder.injected().len();
+    }
+    eprintln!("FIGURES seeded band {band}: {commands} commands, {injected} faults injected, {reruns} reruns needed, 0 leftovers");
+}
+
+#[test]
+fn seeded_faults_band_0() {
+    seeded_band(0);
+}
+#[test]
+fn seeded_faults_band_1() {
+    seeded_band(1);
+}
+#[test]
+fn seeded_faults_band_2() {
+    seeded_band(2);
+}
+#[test]
+fn seeded_faults_band_3() {
+    seeded_band(3);
+}
+#[test]
+fn seeded_faults_band_4() {
+    seeded_band(4);
+}
+
+#[test]
+fn a_crash_after_any_request_of_a_fresh_up_is_finished_by_the_next_up() {
+    let aws = Aws::new();
+    let probe = Project::new("crashref");
+    probe.up();
+    let expected = aws.snapshot("crashref");
+    let total = probe.recorder.calls().len();
+    assert!(total > 10, "a fresh up makes {total} calls");
+    for k in 0..total {
+        let name = format!("crash{k}");
+        let p = Project::with_faults(
+            &name,
+            Faults {
+                cut_after: Some(k),
+                ..Faults::default()
+            },
+        );
+        let cut = p.run_with(&["up", "--yes"], FAST);
+        assert_ne!(
+            cut.code(),
+            0,
+            "cut after {k} of {total} calls, yet up succeeded"
+        );
+        p.recorder.set_faults(Faults::default());
+        converge(&p, &["up", "--yes"]);
+        assert_eq!(aws.snapshot(&name), expected, "after a crash at call {k}");
+        converge(&p, &["teardown", "--yes"]);
+        assert!(aws.nothing_left(&name), "after a crash at call {k}");
+    }
+    eprintln!("FIGURES crash: {total} crash points of a fresh up, each finished by the next up, 0 leftovers");
+}
+
+#[test]
+fn kill_9_at_any_moment_is_finished_by_the_next_up() {
+    let aws = Aws::new();
+    let expected = reference(&aws, "killref");
+    let mut killed = 0;
+    for i in 0..20u64 {
+        let name = format!("kill{i}");
+        // 40 ms a call stretches the run so that the kills land all along it.
+        let p = Project::with_faults(
+            &name,
+            Faults {
+                latency: Duration::from_millis(40),
+                ..Faults::default()
+            },
+        );
+        let mut child = p
+            .command(&["up", "--yes"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(100 + i * 25));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            killed += 1;
+        }
+        child.wait().unwrap();
+        p.recorder.set_faults(Faults::default());
+        converge(&p, &["up", "--yes"]);
+        assert_eq!(
+            aws.snapshot(&name),
+            expected,
+            "after kill -9 at {} ms",
+            100 + i * 25
+        );
+        converge(&p, &["teardown", "--yes"]);
+        assert!(aws.nothing_left(&name));
+    }
+    assert!(
+        killed >= 10,
+        "only {killed} of 20 runs were still going when killed"
+    );
+    eprintln!("FIGURES kill -9: {killed} runs killed mid-flight, each finished by the next up, 0 leftovers");
+}
