@@ -55,6 +55,26 @@ pub fn emulator() -> &'static Emulator {
     })
 }
 
+/// Sets the emulator's switches for resources named `{scope}...` (see
+/// emulator/backend_ctl_switches.py): Lambda's slow states, IAM propagation.
+pub fn emulator_switches(scope: &str, settings: serde_json::Value) {
+    use std::io::{Read, Write};
+    let mut body = settings;
+    body["scope"] = serde_json::Value::String(scope.to_string());
+    let body = body.to_string();
+    let address = emulator().url.trim_start_matches("http://").to_string();
+    let mut stream = std::net::TcpStream::connect(&address).expect("connect to the emulator");
+    write!(
+        stream,
+        "POST /backend-ctl/switches HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"), "switches refused: {answer}");
+}
+
 /// A project of its own for one test: a config file in a temp folder, a
 /// unique project name, and a recording proxy in front of the emulator.
 pub struct Project {
