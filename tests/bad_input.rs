@@ -250,3 +250,41 @@ fn a_handler_without_the_configured_binary_is_refused() {
     p.run(&["up", "--yes"]).fails(3, "server");
     assert!(p.recorder.calls().is_empty());
 }
+
+#[test]
+fn a_binary_that_needs_a_newer_glibc_is_refused_before_any_aws_call() {
+    let p =
+        Project::new("newglibc").with_handler_at(common::repo().join("tests/fixtures/newglibc"));
+    let run = p.run(&["up", "--yes"]).fails(3, "needs GLIBC_2.36");
+    assert!(
+        run.stderr().contains("provided.al2023 has glibc 2.34"),
+        "{}",
+        run.stderr()
+    );
+    p.run(&["update-code"]).fails(3, "needs GLIBC_2.36");
+    assert!(p.recorder.calls().is_empty(), "{:?}", p.recorder.calls());
+}
+
+#[test]
+fn the_other_architecture_is_refused_with_a_hint_and_no_aws_call() {
+    let p = Project::new("armless");
+    let text = format!(
+        "project = \"{}\"\n[handler]\npath = \"{}\"\n[function]\narchitecture = \"arm64\"\n",
+        p.name,
+        p.handler.display()
+    );
+    p.write_raw_config(&text);
+    let run = p.run(&["up", "--yes"]);
+    assert_eq!(run.code(), 3, "{}", run.stderr());
+    assert!(
+        run.stderr().contains("aarch64-unknown-linux-gnu"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("rustup target add"),
+        "{}",
+        run.stderr()
+    );
+    assert!(p.recorder.calls().is_empty());
+}

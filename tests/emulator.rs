@@ -754,3 +754,78 @@ fn invoke_before_up_says_to_run_up() {
     p.run(&["invoke"]).fails(4, "run `backend-ctl up` first");
     assert_eq!(p.recorder.writes(), Vec::<String>::new());
 }
+
+/// A function named like ours, made by someone else (no tags).
+fn foreign_function(aws: &Aws, name: &str) {
+    let trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+    let role = aws
+        .block(
+            aws.iam
+                .create_role()
+                .role_name(format!("{name}-theirs"))
+                .assume_role_policy_document(trust.to_string())
+                .send(),
+        )
+        .unwrap();
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    zip.start_file("bootstrap", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut zip, b"theirs").unwrap();
+    let zip = zip.finish().unwrap().into_inner();
+    aws.block(
+        aws.lambda
+            .create_function()
+            .function_name(name)
+            .runtime(aws_sdk_lambda::types::Runtime::from("provided.al2023"))
+            .handler("bootstrap")
+            .role(role.role().unwrap().arn())
+            .memory_size(256)
+            .code(
+                aws_sdk_lambda::types::FunctionCode::builder()
+                    .zip_file(aws_sdk_lambda::primitives::Blob::new(zip))
+                    .build(),
+            )
+            .send(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_foreign_function_with_our_name_is_never_modified_or_deleted() {
+    let p = Project::new("foreignfn");
+    let aws = Aws::new();
+    foreign_function(&aws, &p.names().function);
+    p.run(&["up", "--yes"]).fails(
+        4,
+        "Lambda function foreignfn-dev exists but is not owned by backend-ctl",
+    );
+    p.run(&["update-code"]).fails(4, "not owned by backend-ctl");
+    p.run(&["teardown", "--yes"])
+        .fails(4, "Lambda function foreignfn-dev");
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+    let f = aws.function(&p.names().function).expect("still there");
+    assert_eq!(f.configuration().unwrap().memory_size(), Some(256));
+}
+
+#[test]
+fn a_half_owned_stack_is_reported_not_destroyed() {
+    let p = Project::new("halfowned");
+    let aws = Aws::new();
+    half_done_up(&p, &aws); // our role and pool
+    foreign_function(&aws, &p.names().function); // their function
+    let run = p
+        .run(&["teardown", "--yes"])
+        .fails(4, "Lambda function halfowned-dev exists but is not owned");
+    assert_eq!(
+        p.recorder.writes(),
+        Vec::<String>::new(),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        aws.role(&p.names().exec_role).is_some(),
+        "our role is kept until the conflict is resolved"
+    );
+    assert_eq!(aws.pools(&p.names().pool).len(), 1);
+    assert!(aws.function(&p.names().function).is_some());
+}

@@ -72,7 +72,10 @@ pub fn emulator_switches(scope: &str, settings: serde_json::Value) {
     .unwrap();
     let mut answer = String::new();
     stream.read_to_string(&mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"), "switches refused: {answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
+        "switches refused: {answer}"
+    );
 }
 
 /// A project of its own for one test: a config file in a temp folder, a
