@@ -14,6 +14,6 @@ for _ in $(seq 1 100); do
 done
 AWS_ENDPOINT_URL="$(head -n 1 "$emulator_out")"
 export AWS_ENDPOINT_URL
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
 echo "emulator: $AWS_ENDPOINT_URL" >&2

@@ -23,3 +23,7 @@ echo "==> handler tests" >&2
 
 echo "==> backend-ctl tests (unit, then end to end against the emulator)" >&2
 cargo test
+
+echo "==> benchmark, quick mode (one repetition, debug build), so it cannot rot" >&2
+cargo build --quiet --example bench
+target/debug/examples/bench --quick --bin target/debug/backend-ctl

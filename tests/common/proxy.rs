@@ -20,6 +20,8 @@ pub struct Call {
     pub action: String,
     /// The access key that signed it (empty for unsigned calls).
     pub access_key: String,
+    /// When the proxy received it.
+    pub at: std::time::Instant,
 }
 
 impl Call {
@@ -326,6 +328,7 @@ fn classify(
             service: "cognito-identity".into(),
             action: target.rsplit('.').next().unwrap_or(target).to_string(),
             access_key,
+            at: std::time::Instant::now(),
         };
     }
     let path = uri.path();
@@ -335,6 +338,7 @@ fn classify(
             service: "lambda".into(),
             action: lambda_action(method.as_str(), path),
             access_key,
+            at: std::time::Instant::now(),
         };
     }
     let form = String::from_utf8_lossy(body);
@@ -347,6 +351,7 @@ fn classify(
         service: signed_service,
         action,
         access_key,
+        at: std::time::Instant::now(),
     }
 }
 
