@@ -138,7 +138,13 @@ fn change_code(env: &Env, function: &str) {
     assert!(status.success());
     let status = env
         .command(&repo().join(".venv/bin/aws"), &env.emulator)
-        .args(["lambda", "update-function-code", "--function-name", function, "--zip-file"])
+        .args([
+            "lambda",
+            "update-function-code",
+            "--function-name",
+            function,
+            "--zip-file",
+        ])
         .arg(format!("fileb://{}", zip.display()))
         .stdout(Stdio::null())
         .status()
@@ -150,7 +156,11 @@ type Table = Vec<(String, u64, Vec<Sample>)>;
 
 fn main() {
     let o = opts();
-    assert!(o.bin.exists(), "{} is missing: build it first (scripts/bench.sh does)", o.bin.display());
+    assert!(
+        o.bin.exists(),
+        "{} is missing: build it first (scripts/bench.sh does)",
+        o.bin.display()
+    );
     let mut emulator = Command::new(repo().join(".venv/bin/python"))
         .arg(repo().join("emulator/launch.py"))
         .stdin(Stdio::piped())
@@ -167,7 +177,10 @@ fn main() {
     };
     let pid = std::process::id();
     let mut table: Table = Vec::new();
-    let mut push = |op: &str, lat: u64, s: Sample| match table.iter_mut().find(|(o, l, _)| o == op && *l == lat) {
+    let mut push = |op: &str, lat: u64, s: Sample| match table
+        .iter_mut()
+        .find(|(o, l, _)| o == op && *l == lat)
+    {
         Some((_, _, v)) => v.push(s),
         None => table.push((op.to_string(), lat, vec![s])),
     };
@@ -178,33 +191,74 @@ fn main() {
             let project = format!("b{pid}l{lat}r{rep}");
             let dir = tempfile::tempdir().expect("temp dir");
             let config = write_config(dir.path(), &project);
-            let recorder = Recorder::with_faults(&env.emulator, Faults { latency, ..Faults::default() });
+            let recorder = Recorder::with_faults(
+                &env.emulator,
+                Faults {
+                    latency,
+                    ..Faults::default()
+                },
+            );
             let ctl = |args: &[&str]| {
                 let mut cmd = env.command(&o.bin, &recorder.url);
                 cmd.arg("--config").arg(&config).args(args);
                 cmd
             };
             let fresh = measure(&recorder, latency, ctl(&["up", "--yes"]));
-            if let Some(kb) = fresh.stderr.split(" KB zipped").next().and_then(|s| s.rsplit('(').next()) {
+            if let Some(kb) = fresh
+                .stderr
+                .split(" KB zipped")
+                .next()
+                .and_then(|s| s.rsplit('(').next())
+            {
                 zip_kb = kb.to_string();
             }
             push("fresh up", lat, fresh);
-            push("no-op up", lat, measure(&recorder, latency, ctl(&["up", "--yes"])));
-            push("update-code, unchanged", lat, measure(&recorder, latency, ctl(&["update-code"])));
+            push(
+                "no-op up",
+                lat,
+                measure(&recorder, latency, ctl(&["up", "--yes"])),
+            );
+            push(
+                "update-code, unchanged",
+                lat,
+                measure(&recorder, latency, ctl(&["update-code"])),
+            );
             change_code(&env, &format!("{project}-dev"));
-            push("update-code, changed", lat, measure(&recorder, latency, ctl(&["update-code"])));
-            push("teardown", lat, measure(&recorder, latency, ctl(&["teardown", "--yes"])));
+            push(
+                "update-code, changed",
+                lat,
+                measure(&recorder, latency, ctl(&["update-code"])),
+            );
+            push(
+                "teardown",
+                lat,
+                measure(&recorder, latency, ctl(&["teardown", "--yes"])),
+            );
         }
         for rep in 0..o.baseline_reps {
             let project = format!("a{pid}l{lat}r{rep}");
-            let recorder = Recorder::with_faults(&env.emulator, Faults { latency, ..Faults::default() });
+            let recorder = Recorder::with_faults(
+                &env.emulator,
+                Faults {
+                    latency,
+                    ..Faults::default()
+                },
+            );
             let script = || {
                 let mut cmd = env.command(&repo().join("bench/baseline-aws-cli.sh"), &recorder.url);
                 cmd.arg(&project);
                 cmd
             };
-            push("AWS CLI script, fresh", lat, measure(&recorder, latency, script()));
-            push("AWS CLI script, again", lat, measure(&recorder, latency, script()));
+            push(
+                "AWS CLI script, fresh",
+                lat,
+                measure(&recorder, latency, script()),
+            );
+            push(
+                "AWS CLI script, again",
+                lat,
+                measure(&recorder, latency, script()),
+            );
             // Clean up with backend-ctl: the script tags what it makes as ours.
             let dir = tempfile::tempdir().expect("temp dir");
             let config = write_config(dir.path(), &project);
@@ -219,9 +273,22 @@ fn main() {
     for (op, lat, samples) in &table {
         let wall = median(samples.iter().map(|s| s.wall).collect());
         let s = &samples[0];
-        let by_wall = if *lat > 0 { format!("{:.1}", wall.as_secs_f64() / (*lat as f64 / 1000.0)) } else { "–".into() };
-        let counted = if *lat > 0 { s.rounds.to_string() } else { "–".into() };
-        println!("| {op} | {lat} ms | {:.0} ms | {} ({}) | {by_wall} | {counted} |", wall.as_secs_f64() * 1000.0, s.calls, s.writes);
+        let by_wall = if *lat > 0 {
+            format!("{:.1}", wall.as_secs_f64() / (*lat as f64 / 1000.0))
+        } else {
+            "–".into()
+        };
+        let counted = if *lat > 0 {
+            s.rounds.to_string()
+        } else {
+            "–".into()
+        };
+        println!(
+            "| {op} | {lat} ms | {:.0} ms | {} ({}) | {by_wall} | {counted} |",
+            wall.as_secs_f64() * 1000.0,
+            s.calls,
+            s.writes
+        );
     }
     println!();
     for &lat in &o.latencies {
@@ -248,11 +315,21 @@ fn main() {
             .command(&o.bin, &env.emulator)
             .arg("--config")
             .arg(&config)
-            .args(["invoke", "--local", "--payload", r#"{"firstName":"Ada","lastName":"Lovelace"}"#])
+            .args([
+                "invoke",
+                "--local",
+                "--payload",
+                r#"{"firstName":"Ada","lastName":"Lovelace"}"#,
+            ])
             .output()
             .expect("invoke --local");
         let err = String::from_utf8_lossy(&out.stderr);
-        if let Some(ms) = err.split("local cold start to answer: ").nth(1).and_then(|s| s.split(' ').next()).and_then(|s| s.parse::<u64>().ok()) {
+        if let Some(ms) = err
+            .split("local cold start to answer: ")
+            .nth(1)
+            .and_then(|s| s.split(' ').next())
+            .and_then(|s| s.parse::<u64>().ok())
+        {
             cold.push(Duration::from_millis(ms));
         }
     }
@@ -260,14 +337,28 @@ fn main() {
     let mut help = Vec::new();
     for _ in 0..20 {
         let start = Instant::now();
-        let ok = Command::new(&o.bin).arg("--help").stdout(Stdio::null()).status().map(|s| s.success());
+        let ok = Command::new(&o.bin)
+            .arg("--help")
+            .stdout(Stdio::null())
+            .status()
+            .map(|s| s.success());
         assert!(matches!(ok, Ok(true)));
         help.push(start.elapsed());
     }
     println!("- handler zip: {zip_kb} KB");
-    println!("- local cold start (process start → answer, `invoke --local`): {} ms (median)", median(cold).as_millis());
-    println!("- warm invoke through `dev` (HTTP round trip, loopback): {:.2} ms (median of {})", median(warm.clone()).as_secs_f64() * 1000.0, warm.len());
-    println!("- CLI start-up (`backend-ctl --help`): {:.1} ms (median of 20)", median(help).as_secs_f64() * 1000.0);
+    println!(
+        "- local cold start (process start → answer, `invoke --local`): {} ms (median)",
+        median(cold).as_millis()
+    );
+    println!(
+        "- warm invoke through `dev` (HTTP round trip, loopback): {:.2} ms (median of {})",
+        median(warm.clone()).as_secs_f64() * 1000.0,
+        warm.len()
+    );
+    println!(
+        "- CLI start-up (`backend-ctl --help`): {:.1} ms (median of 20)",
+        median(help).as_secs_f64() * 1000.0
+    );
     let _ = emulator.kill();
 }
 
@@ -283,7 +374,9 @@ fn warm_invokes(env: &Env, bin: &Path, config: &Path, function: &str) -> Vec<Dur
         .spawn()
         .expect("dev");
     let mut line = String::new();
-    BufReader::new(dev.stdout.take().expect("stdout")).read_line(&mut line).expect("dev url");
+    BufReader::new(dev.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("dev url");
     let address = line.trim().trim_start_matches("http://").to_string();
     let body = r#"{"firstName":"Ada","lastName":"Lovelace"}"#;
     let mut times = Vec::new();
@@ -293,7 +386,10 @@ fn warm_invokes(env: &Env, bin: &Path, config: &Path, function: &str) -> Vec<Dur
         write!(s, "POST /2015-03-31/functions/{function}/invocations HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).expect("send");
         let mut answer = String::new();
         s.read_to_string(&mut answer).expect("answer");
-        assert!(answer.contains("Hello, Ada Lovelace."), "dev answered {answer}");
+        assert!(
+            answer.contains("Hello, Ada Lovelace."),
+            "dev answered {answer}"
+        );
         if i > 0 {
             times.push(start.elapsed());
         }
