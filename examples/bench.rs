@@ -360,6 +360,7 @@ fn main() {
         median(help).as_secs_f64() * 1000.0
     );
     let _ = emulator.kill();
+    let _ = emulator.wait();
 }
 
 /// Starts `dev` and times invocations over raw HTTP, after a first cold one.
@@ -395,5 +396,6 @@ fn warm_invokes(env: &Env, bin: &Path, config: &Path, function: &str) -> Vec<Dur
         }
     }
     let _ = dev.kill();
+    let _ = dev.wait();
     times
 }
