@@ -34,6 +34,42 @@ fn say(progress: &Progress, plan: &Plan, kind: Kind) {
     }
 }
 
+/// Puts a role (and its trust policy) as the plan says.
+async fn role_step(
+    clients: &Clients,
+    progress: &Progress,
+    plan: &Plan,
+    kind: Kind,
+    name: &str,
+    trust: &serde_json::Value,
+    tags: &std::collections::BTreeMap<String, String>,
+) -> Result<(), Error> {
+    say(progress, plan, kind);
+    match plan.action(kind) {
+        Action::Create => drop(role::create(&clients.iam, name, trust, tags).await?),
+        Action::Update(_) => role::update(&clients.iam, name, trust).await?,
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Puts an inline policy as the plan says.
+async fn policy_step(
+    clients: &Clients,
+    progress: &Progress,
+    plan: &Plan,
+    kind: Kind,
+    role: &str,
+    name: &str,
+    doc: &serde_json::Value,
+) -> Result<(), Error> {
+    say(progress, plan, kind);
+    if !matches!(plan.action(kind), Action::Keep) {
+        role_policy::put(&clients.iam, role, name, doc).await?;
+    }
+    Ok(())
+}
+
 /// Applies the plan of `up`.
 pub async fn up(
     clients: &Clients,
@@ -50,20 +86,15 @@ pub async fn up(
     let unauth_role_arn = plan::role_arn(desired, &names.unauth_role);
 
     // Level 0: the execution role and the identity pool.
-    let exec_role = async {
-        say(progress, plan, Kind::ExecRole);
-        match plan.action(Kind::ExecRole) {
-            Action::Create => {
-                role::create(&clients.iam, &names.exec_role, &desired.exec_trust, &tags)
-                    .await
-                    .map(|_| ())
-            }
-            Action::Update(_) => {
-                role::update(&clients.iam, &names.exec_role, &desired.exec_trust).await
-            }
-            _ => Ok(()),
-        }
-    };
+    let exec_role = role_step(
+        clients,
+        progress,
+        plan,
+        Kind::ExecRole,
+        &names.exec_role,
+        &desired.exec_trust,
+        &tags,
+    );
     let pool_id = async {
         say(progress, plan, Kind::IdentityPool);
         match (plan.action(Kind::IdentityPool), pool) {
@@ -76,28 +107,21 @@ pub async fn up(
     };
     let (exec_role, pool_id) = tokio::join!(exec_role, pool_id);
     let level0 = Error::collect(vec![
-        exec_role.map(|()| None).map_err(Error::from),
+        exec_role.map(|()| None),
         pool_id.map(Some).map_err(Error::from),
     ])?;
     let pool_id = level0.into_iter().flatten().next().unwrap_or_default();
 
     // Levels 1 and 2, as three independent chains.
-    let exec_policy = async {
-        say(progress, plan, Kind::ExecPolicy);
-        match plan.action(Kind::ExecPolicy) {
-            Action::Keep => Ok(()),
-            _ => {
-                role_policy::put(
-                    &clients.iam,
-                    &names.exec_role,
-                    &names.exec_policy,
-                    &desired.exec_policy,
-                )
-                .await
-            }
-        }
-        .map_err(Error::from)
-    };
+    let exec_policy = policy_step(
+        clients,
+        progress,
+        plan,
+        Kind::ExecPolicy,
+        &names.exec_role,
+        &names.exec_policy,
+        &desired.exec_policy,
+    );
     let function = function_chain(
         clients,
         progress,
@@ -108,41 +132,33 @@ pub async fn up(
         &exec_role_arn,
     );
     let unauth = async {
-        say(progress, plan, Kind::UnauthRole);
         let trust = desired.unauth_trust(&pool_id);
-        match plan.action(Kind::UnauthRole) {
-            Action::Create => role::create(&clients.iam, &names.unauth_role, &trust, &tags)
-                .await
-                .map(|_| ())?,
-            Action::Update(_) => role::update(&clients.iam, &names.unauth_role, &trust).await?,
-            _ => {}
-        }
-        let policy = async {
-            say(progress, plan, Kind::UnauthPolicy);
-            match plan.action(Kind::UnauthPolicy) {
-                Action::Keep => Ok(()),
-                _ => {
-                    role_policy::put(
-                        &clients.iam,
-                        &names.unauth_role,
-                        &names.unauth_policy,
-                        &desired.invoke_policy,
-                    )
-                    .await
-                }
-            }
-            .map_err(Error::from)
-        };
+        role_step(
+            clients,
+            progress,
+            plan,
+            Kind::UnauthRole,
+            &names.unauth_role,
+            &trust,
+            &tags,
+        )
+        .await?;
+        let policy = policy_step(
+            clients,
+            progress,
+            plan,
+            Kind::UnauthPolicy,
+            &names.unauth_role,
+            &names.unauth_policy,
+            &desired.invoke_policy,
+        );
         let roles = async {
             say(progress, plan, Kind::PoolRoles);
-            match plan.action(Kind::PoolRoles) {
-                Action::Keep => Ok(()),
-                _ => {
-                    let current = pool.and_then(|p| p.roles.as_ref());
-                    pool_roles::set(&clients.cognito, &pool_id, current, &unauth_role_arn).await
-                }
+            if !matches!(plan.action(Kind::PoolRoles), Action::Keep) {
+                let current = pool.and_then(|p| p.roles.as_ref());
+                pool_roles::set(&clients.cognito, &pool_id, current, &unauth_role_arn).await?;
             }
-            .map_err(Error::from)
+            Ok(())
         };
         let (a, b) = tokio::join!(policy, roles);
         Error::collect(vec![a, b]).map(|_| ())
@@ -253,6 +269,23 @@ async fn function_chain(
     Ok(())
 }
 
+/// Runs a delete step if the plan has it.
+async fn delete_step<F>(
+    progress: &Progress,
+    plan: &Plan,
+    kind: Kind,
+    delete: F,
+) -> Result<(), Error>
+where
+    F: std::future::Future<Output = Result<(), crate::error::AwsError>>,
+{
+    if matches!(plan.action(kind), Action::Delete) {
+        say(progress, plan, kind);
+        delete.await?;
+    }
+    Ok(())
+}
+
 /// Applies the plan of `teardown`: policies, function and pool at once, then the roles.
 pub async fn teardown(
     clients: &Clients,
@@ -261,55 +294,53 @@ pub async fn teardown(
     observed: &Observed,
     plan: &Plan,
 ) -> Result<(), Error> {
-    let has = |kind| matches!(plan.action(kind), Action::Delete);
-    let pool = observed.pools.iter().find(|p| names.owns(&p.tags));
-    let first = async {
-        let unauth_policy = async {
-            if has(Kind::UnauthPolicy) {
-                say(progress, plan, Kind::UnauthPolicy);
-                role_policy::delete(&clients.iam, &names.unauth_role, &names.unauth_policy).await?;
-            }
-            Ok::<(), Error>(())
-        };
-        let exec_policy = async {
-            if has(Kind::ExecPolicy) {
-                say(progress, plan, Kind::ExecPolicy);
-                role_policy::delete(&clients.iam, &names.exec_role, &names.exec_policy).await?;
-            }
-            Ok(())
-        };
-        let function = async {
-            if has(Kind::Function) {
-                say(progress, plan, Kind::Function);
-                function::delete(&clients.lambda, &names.function).await?;
-            }
-            Ok(())
-        };
-        let pool = async {
-            if let (true, Some(p)) = (has(Kind::IdentityPool), pool) {
-                say(progress, plan, Kind::IdentityPool);
-                identity_pool::delete(&clients.cognito, &p.id).await?;
-            }
-            Ok(())
-        };
-        let (a, b, c, d) = tokio::join!(unauth_policy, exec_policy, function, pool);
-        Error::collect(vec![a, b, c, d])
-    };
-    first.await?;
-    let unauth = async {
-        if has(Kind::UnauthRole) {
-            say(progress, plan, Kind::UnauthRole);
-            role::delete(&clients.iam, &names.unauth_role).await?;
-        }
-        Ok::<(), Error>(())
-    };
-    let exec = async {
-        if has(Kind::ExecRole) {
-            say(progress, plan, Kind::ExecRole);
-            role::delete(&clients.iam, &names.exec_role).await?;
-        }
-        Ok(())
-    };
-    let (a, b) = tokio::join!(unauth, exec);
+    let iam = &clients.iam;
+    let pool_id = observed
+        .pools
+        .iter()
+        .find(|p| names.owns(&p.tags))
+        .map(|p| p.id.as_str())
+        .unwrap_or_default();
+    let (a, b, c, d) = tokio::join!(
+        delete_step(
+            progress,
+            plan,
+            Kind::UnauthPolicy,
+            role_policy::delete(iam, &names.unauth_role, &names.unauth_policy)
+        ),
+        delete_step(
+            progress,
+            plan,
+            Kind::ExecPolicy,
+            role_policy::delete(iam, &names.exec_role, &names.exec_policy)
+        ),
+        delete_step(
+            progress,
+            plan,
+            Kind::Function,
+            function::delete(&clients.lambda, &names.function)
+        ),
+        delete_step(
+            progress,
+            plan,
+            Kind::IdentityPool,
+            identity_pool::delete(&clients.cognito, pool_id)
+        ),
+    );
+    Error::collect(vec![a, b, c, d])?;
+    let (a, b) = tokio::join!(
+        delete_step(
+            progress,
+            plan,
+            Kind::UnauthRole,
+            role::delete(iam, &names.unauth_role)
+        ),
+        delete_step(
+            progress,
+            plan,
+            Kind::ExecRole,
+            role::delete(iam, &names.exec_role)
+        ),
+    );
     Error::collect(vec![a, b]).map(|_| ())
 }

@@ -210,11 +210,14 @@ fn bad_flags_and_environment_are_refused_with_no_aws_call() {
 #[test]
 fn an_unreachable_endpoint_fails_fast_with_a_hint() {
     let p = Project::new("unreachable");
+    // Build the handler first, so that only the AWS part is timed.
+    p.run(&["invoke", "--local", "--payload", r#"{"firstName": "A", "lastName": "B"}"#]).ok();
     let start = std::time::Instant::now();
     let run = p.run(&["--endpoint-url", "http://127.0.0.1:9", "plan"]);
+    let took = start.elapsed();
     assert_eq!(run.code(), 1, "{}", run.stderr());
     assert!(run.stderr().contains("did not answer"), "{}", run.stderr());
-    assert!(start.elapsed().as_secs() < 60, "took {:?}", start.elapsed());
+    assert!(took.as_secs() < 30, "took {took:?}");
 }
 
 #[test]

@@ -19,20 +19,7 @@ pub const PROFILE: &str = "lambda";
 
 /// Builds, checks and zips the handler. Cargo's messages stream to stderr.
 pub fn build(config: &Config, progress: &Progress) -> Result<Code, BuildError> {
-    let binary = build_binary(
-        &config.handler_path,
-        &config.binary,
-        config.architecture,
-        progress,
-    )?;
-    let bytes = std::fs::read(&binary).map_err(|e| BuildError::Binary {
-        path: binary.clone(),
-        message: format!("cannot read it: {e}"),
-    })?;
-    elf::check(&bytes, config.architecture).map_err(|message| BuildError::Binary {
-        path: binary.clone(),
-        message,
-    })?;
+    let (binary, bytes) = checked_binary(config, progress)?;
     let zip = zip::bootstrap_zip(&bytes).map_err(|e| BuildError::Binary {
         path: binary.clone(),
         message: format!("cannot zip it: {e}"),
