@@ -211,7 +211,13 @@ fn bad_flags_and_environment_are_refused_with_no_aws_call() {
 fn an_unreachable_endpoint_fails_fast_with_a_hint() {
     let p = Project::new("unreachable");
     // Build the handler first, so that only the AWS part is timed.
-    p.run(&["invoke", "--local", "--payload", r#"{"firstName": "A", "lastName": "B"}"#]).ok();
+    p.run(&[
+        "invoke",
+        "--local",
+        "--payload",
+        r#"{"firstName": "A", "lastName": "B"}"#,
+    ])
+    .ok();
     let start = std::time::Instant::now();
     let run = p.run(&["--endpoint-url", "http://127.0.0.1:9", "plan"]);
     let took = start.elapsed();
