@@ -47,7 +47,17 @@ async fn role_step(
     say(progress, plan, kind);
     match plan.action(kind) {
         Action::Create => drop(role::create(&clients.iam, name, trust, tags).await?),
-        Action::Update(_) => role::update(&clients.iam, name, trust).await?,
+        Action::Update(changes) => {
+            for change in changes {
+                match change {
+                    Change::TrustPolicy => role::update(&clients.iam, name, trust).await?,
+                    Change::ExtraPolicies(extra) => {
+                        role_policy::remove(&clients.iam, name, extra).await?
+                    }
+                    _ => {}
+                }
+            }
+        }
         _ => {}
     }
     Ok(())
@@ -112,7 +122,8 @@ pub async fn up(
     ])?;
     let pool_id = level0.into_iter().flatten().next().unwrap_or_default();
 
-    // Levels 1 and 2, as three independent chains.
+    // Level 1: the execution policy, the function (with its concurrency cap)
+    // and the unauthenticated role, at once.
     let exec_policy = policy_step(
         clients,
         progress,
@@ -131,40 +142,40 @@ pub async fn up(
         code,
         &exec_role_arn,
     );
-    let unauth = async {
-        let trust = desired.unauth_trust(&pool_id);
-        role_step(
-            clients,
-            progress,
-            plan,
-            Kind::UnauthRole,
-            &names.unauth_role,
-            &trust,
-            &tags,
-        )
-        .await?;
-        let policy = policy_step(
-            clients,
-            progress,
-            plan,
-            Kind::UnauthPolicy,
-            &names.unauth_role,
-            &names.unauth_policy,
-            &desired.invoke_policy,
-        );
-        let roles = async {
-            say(progress, plan, Kind::PoolRoles);
-            if !matches!(plan.action(Kind::PoolRoles), Action::Keep) {
-                let current = pool.and_then(|p| p.roles.as_ref());
-                pool_roles::set(&clients.cognito, &pool_id, current, &unauth_role_arn).await?;
-            }
-            Ok(())
-        };
-        let (a, b) = tokio::join!(policy, roles);
-        Error::collect(vec![a, b]).map(|_| ())
-    };
-    let (a, b, c) = tokio::join!(exec_policy, function, unauth);
+    let trust = desired.unauth_trust(&pool_id);
+    let unauth_role = role_step(
+        clients,
+        progress,
+        plan,
+        Kind::UnauthRole,
+        &names.unauth_role,
+        &trust,
+        &tags,
+    );
+    let (a, b, c) = tokio::join!(exec_policy, function, unauth_role);
     Error::collect(vec![a, b, c])?;
+
+    // Level 2: anonymous callers get access only now, once the function
+    // stands with its concurrency cap.
+    let invoke_policy = policy_step(
+        clients,
+        progress,
+        plan,
+        Kind::UnauthPolicy,
+        &names.unauth_role,
+        &names.unauth_policy,
+        &desired.invoke_policy,
+    );
+    let roles = async {
+        say(progress, plan, Kind::PoolRoles);
+        if !matches!(plan.action(Kind::PoolRoles), Action::Keep) {
+            let current = pool.and_then(|p| p.roles.as_ref());
+            pool_roles::set(&clients.cognito, &pool_id, current, &unauth_role_arn).await?;
+        }
+        Ok(())
+    };
+    let (a, b) = tokio::join!(invoke_policy, roles);
+    Error::collect(vec![a, b])?;
     Ok(Applied { pool_id })
 }
 
@@ -206,7 +217,6 @@ async fn function_chain(
                 &desired.names.tags(),
             )
             .await?;
-            function::put_concurrency(lambda, name, spec.reserved_concurrency).await?;
             progress.note(&format!(
                 "waiting for Lambda function {name} to become Active"
             ));
@@ -218,6 +228,8 @@ async fn function_chain(
                 clients.limits.wait_limit,
             )
             .await?;
+            // Once Active: Lambda refuses changes to a Pending function.
+            function::put_concurrency(lambda, name, spec.reserved_concurrency).await?;
         }
         (action, Some(found)) => {
             let changes: &[Change] = match action {

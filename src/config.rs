@@ -241,7 +241,6 @@ pub fn load(path: &Path, stage: &str) -> Result<Config, InputError> {
         source,
     })?;
     let mut config = parse(&text, path, stage)?;
-    check_handler_crate(&config)?;
     let template = config.extra_statements_path.clone();
     config.extra_statements = match std::fs::read_to_string(&template) {
         Ok(text) => {
@@ -325,8 +324,9 @@ pub fn parse(text: &str, path: &Path, stage: &str) -> Result<Config, InputError>
     })
 }
 
-/// The handler path must be a crate folder: caught here, before any build or AWS call.
-fn check_handler_crate(config: &Config) -> Result<(), InputError> {
+/// The handler path must be a crate folder: checked before any build or AWS
+/// call by the commands that build (not by `teardown`, which needs no crate).
+pub fn check_handler_crate(config: &Config) -> Result<(), InputError> {
     let dir = &config.handler_path;
     let problem = if !dir.is_dir() {
         "is not a folder"
@@ -345,12 +345,14 @@ fn check_handler_crate(config: &Config) -> Result<(), InputError> {
 }
 
 fn check_env_key(key: &str) -> Result<(), String> {
+    // Lambda's pattern: [a-zA-Z]([a-zA-Z0-9_])+ (two characters at least).
     let mut chars = key.chars();
-    let valid = matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+    let valid = key.len() >= 2
+        && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if !valid {
         return Err(format!(
-            "\"{key}\" is not a valid variable name (a letter, then letters, digits or '_')"
+            "\"{key}\" is not a valid variable name (a letter, then at least one more letter, digit or '_')"
         ));
     }
     if RESERVED_ENV.contains(&key) {

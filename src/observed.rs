@@ -11,13 +11,31 @@ use crate::policy::Account;
 
 pub type Tags = BTreeMap<String, String>;
 
-/// An IAM role and, when read, its inline policy of our name.
-#[derive(Debug, Clone, PartialEq)]
+/// An IAM role, its inline policy of our name, and any other policy on it.
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct RoleState {
     pub arn: String,
     pub trust: Value,
     pub tags: Tags,
     pub policy: Option<Value>,
+    /// Policies someone else put on our role; `up` removes them.
+    pub extra: Vec<Extra>,
+}
+
+/// A policy on one of our roles that the desired state does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Extra {
+    Inline(String),
+    Attached(String),
+}
+
+impl std::fmt::Display for Extra {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Extra::Inline(name) => write!(f, "inline policy {name}"),
+            Extra::Attached(arn) => write!(f, "managed policy {arn}"),
+        }
+    }
 }
 
 /// A Lambda function as `GetFunction` reports it.

@@ -97,11 +97,24 @@ pub fn our_pool<'a>(
     }
 }
 
-fn role_step(kind: Kind, name: &str, role: Option<&RoleState>, trust: &Value) -> Step {
+fn role_step(kind: Kind, name: &str, role: Option<&RoleState>, trust: Option<&Value>) -> Step {
     let action = match role {
         None => Action::Create,
-        Some(r) if !policy::same(&r.trust, trust) => Action::Update(vec![Change::TrustPolicy]),
-        Some(_) => Action::Keep,
+        Some(r) => {
+            let mut changes = Vec::new();
+            // No trust to compare with: the pool it names is about to be created.
+            if trust.is_none_or(|t| !policy::same(&r.trust, t)) {
+                changes.push(Change::TrustPolicy);
+            }
+            if !r.extra.is_empty() {
+                changes.push(Change::ExtraPolicies(r.extra.clone()));
+            }
+            if changes.is_empty() {
+                Action::Keep
+            } else {
+                Action::Update(changes)
+            }
+        }
     };
     Step {
         kind,
@@ -201,7 +214,7 @@ pub fn up(
         Kind::ExecRole,
         &names.exec_role,
         observed.exec_role.as_ref(),
-        &desired.exec_trust,
+        Some(&desired.exec_trust),
     )];
     steps.push(Step {
         kind: Kind::IdentityPool,
@@ -249,17 +262,12 @@ pub fn up(
     });
     // A pool about to be created has no id yet: the role's trust will change.
     let trust = pool.map(|p| desired.unauth_trust(&p.id));
-    steps.push(match (&observed.unauth_role, &trust) {
-        (Some(_), None) => Step {
-            kind: Kind::UnauthRole,
-            name: names.unauth_role.clone(),
-            action: Action::Update(vec![Change::TrustPolicy]),
-        },
-        (role, Some(trust)) => {
-            role_step(Kind::UnauthRole, &names.unauth_role, role.as_ref(), trust)
-        }
-        (None, None) => role_step(Kind::UnauthRole, &names.unauth_role, None, &Value::Null),
-    });
+    steps.push(role_step(
+        Kind::UnauthRole,
+        &names.unauth_role,
+        observed.unauth_role.as_ref(),
+        trust.as_ref(),
+    ));
     steps.push(policy_step(
         Kind::UnauthPolicy,
         &names.unauth_policy,

@@ -323,8 +323,43 @@ fn drift_behind_our_back_is_shown_by_plan_and_corrected_by_up() {
     )
     .unwrap();
 
+    // And someone gives anonymous callers far more than Invoke.
+    let admin = aws
+        .block(
+            aws.iam
+                .create_policy()
+                .policy_name("drift-admin")
+                .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}).to_string())
+                .send(),
+        )
+        .unwrap();
+    let admin_arn = admin.policy().unwrap().arn().unwrap().to_string();
+    aws.block(
+        aws.iam
+            .attach_role_policy()
+            .role_name(&names.unauth_role)
+            .policy_arn(&admin_arn)
+            .send(),
+    )
+    .unwrap();
+    aws.block(
+        aws.iam
+            .put_role_policy()
+            .role_name(&names.unauth_role)
+            .policy_name("extra")
+            .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}).to_string())
+            .send(),
+    )
+    .unwrap();
+
     p.recorder.clear();
     let plan = p.run(&["plan"]).ok().stdout();
+    assert!(
+        plan.contains(&format!(
+            "remove inline policy extra, managed policy {admin_arn}"
+        )),
+        "{plan}"
+    );
     assert!(plan.contains("memory 512 → 128 MB"), "{plan}");
     assert!(
         plan.contains(&format!(
@@ -375,6 +410,31 @@ fn drift_behind_our_back_is_shown_by_plan_and_corrected_by_up() {
         pool_id.as_str()
     );
     assert_eq!(aws.pools(&names.pool)[0].allow_classic_flow(), Some(false));
+    let attached = aws
+        .block(
+            aws.iam
+                .list_attached_role_policies()
+                .role_name(&names.unauth_role)
+                .send(),
+        )
+        .unwrap();
+    assert!(
+        attached.attached_policies().is_empty(),
+        "the managed policy is detached"
+    );
+    let inline = aws
+        .block(
+            aws.iam
+                .list_role_policies()
+                .role_name(&names.unauth_role)
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(
+        inline.policy_names(),
+        std::slice::from_ref(&names.unauth_policy),
+        "only our inline policy is left"
+    );
 
     p.recorder.clear();
     let plan = p.run(&["plan"]).ok().stdout();

@@ -75,7 +75,18 @@ fn state_of(out: &GetFunctionOutput) -> Option<FunctionState> {
 /// Reads the function, its tags and its concurrency in one call; a missing
 /// function is `None`.
 pub async fn find(lambda: &Client, name: &str) -> Result<Option<FunctionState>, AwsError> {
+    let action = format!("reading Lambda Function ({name})");
     match lambda.get_function().function_name(name).send().await {
+        // Without lambda:ListTags, GetFunction leaves the tags out and says
+        // why: our own function would look foreign, so stop here instead.
+        Ok(out) if out.tags_error().is_some() => Err(AwsError {
+            action,
+            cause: out
+                .tags_error()
+                .map(|t| format!("Lambda did not return the function's tags ({}: {})", t.error_code(), t.message()))
+                .unwrap_or_default(),
+            hint: Some("backend-ctl knows its resources by their tags: allow lambda:ListTags to these credentials".into()),
+        }),
         Ok(out) => Ok(state_of(&out)),
         Err(e)
             if e.as_service_error()
@@ -83,10 +94,7 @@ pub async fn find(lambda: &Client, name: &str) -> Result<Option<FunctionState>, 
         {
             Ok(None)
         }
-        Err(e) => Err(super::failed(
-            format!("reading Lambda Function ({name})"),
-            e,
-        )),
+        Err(e) => Err(super::failed(action, e)),
     }
 }
 
@@ -261,19 +269,28 @@ pub async fn update_code(
 
 /// Sets the reserved concurrency: the cap on what anonymous callers can run up.
 pub async fn put_concurrency(lambda: &Client, name: &str, reserved: u32) -> Result<(), AwsError> {
-    lambda
+    let action = format!("setting Lambda Function ({name}) reserved concurrency to {reserved}");
+    match lambda
         .put_function_concurrency()
         .function_name(name)
         .reserved_concurrent_executions(reserved as i32)
         .send()
         .await
-        .map_err(|e| {
-            super::failed(
-                format!("setting Lambda Function ({name}) reserved concurrency"),
-                e,
-            )
-        })?;
-    Ok(())
+    {
+        Ok(_) => Ok(()),
+        // The account cannot spare it: Lambda keeps 100 executions unreserved.
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_invalid_parameter_value_exception()) =>
+        {
+            let mut error = super::failed(action, e);
+            error.hint = Some(
+                "lower function.reserved_concurrency in the config, or ask AWS (Service Quotas) for more \"Concurrent executions\": new accounts start with 10, and 100 must stay unreserved".into(),
+            );
+            Err(error)
+        }
+        Err(e) => Err(super::failed(action, e)),
+    }
 }
 
 /// Deletes the function; a missing function is success.

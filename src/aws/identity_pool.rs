@@ -189,6 +189,8 @@ pub async fn update(cognito: &Client, pool: &PoolState) -> Result<(), AwsError> 
         .set_open_id_connect_provider_arns(u.open_id_connect_provider_arns.clone())
         .set_cognito_identity_providers(u.cognito_identity_providers.clone())
         .set_saml_provider_arns(u.saml_provider_arns.clone())
+        // Passed back so that an update can never strip our ownership tags.
+        .set_identity_pool_tags(Some(pool.tags.clone().into_iter().collect()))
         .send()
         .await
         .map_err(|e| super::failed(format!("updating Cognito Identity Pool ({})", pool.id), e))?;

@@ -89,6 +89,10 @@ pub async fn credentials(
 /// Invokes the function with the identity's credentials. `AccessDeniedException`
 /// is not a modeled error of `Invoke`, so it is recognised by its error code;
 /// right after `up` it means IAM has not caught up yet.
+///
+/// An invocation runs the function: it is never retried by the SDK (a retry
+/// after a timeout would run it twice), and one attempt may last as long as
+/// the function's own timeout, plus a margin.
 pub async fn invoke(
     conf: &SdkConfig,
     progress: &Progress,
@@ -96,10 +100,13 @@ pub async fn invoke(
     function: &str,
     payload: Vec<u8>,
     asynchronous: bool,
+    function_timeout: Duration,
 ) -> Result<Invoked, AwsError> {
     let lambda = aws_sdk_lambda::Client::from_conf(
         aws_sdk_lambda::config::Builder::from(conf)
             .credentials_provider(credentials)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .timeout_config(super::timeouts(function_timeout + Duration::from_secs(10)))
             .build(),
     );
     let kind = if asynchronous {

@@ -18,18 +18,17 @@ fn decode(action: &str, doc: Option<&str>) -> Result<Value, AwsError> {
     })
 }
 
-/// Reads a role and its inline policy `policy_name` at once; a missing role is `None`.
-pub async fn find(
-    iam: &Client,
-    name: &str,
-    policy_name: &str,
-) -> Result<Option<RoleState>, AwsError> {
+/// A role as `GetRole` shows it: ARN, trust policy, tags.
+struct Found {
+    arn: String,
+    trust: Value,
+    tags: Tags,
+}
+
+/// Reads the role alone; a missing role is `None`.
+async fn get(iam: &Client, name: &str) -> Result<Option<Found>, AwsError> {
     let action = format!("reading IAM Role ({name})");
-    let (role, policy) = tokio::join!(
-        iam.get_role().role_name(name).send(),
-        super::role_policy::find(iam, name, policy_name)
-    );
-    let role = match role {
+    let role = match iam.get_role().role_name(name).send().await {
         Ok(out) => out.role,
         Err(e)
             if e.as_service_error()
@@ -40,17 +39,37 @@ pub async fn find(
         Err(e) => return Err(super::failed(action, e)),
     };
     let Some(role) = role else { return Ok(None) };
-    let tags: Tags = role
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    Ok(Some(RoleState {
+    Ok(Some(Found {
         arn: role.arn().to_string(),
         trust: decode(&action, role.assume_role_policy_document())?,
-        tags,
-        // A role that vanished between the two reads has no policy either.
+        tags: role
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
+    }))
+}
+
+/// Reads a role, its inline policy `policy_name`, and any other policy on it
+/// (inline or attached), all at once; a missing role is `None`.
+pub async fn find(
+    iam: &Client,
+    name: &str,
+    policy_name: &str,
+) -> Result<Option<RoleState>, AwsError> {
+    let (role, policy, extra) = tokio::join!(
+        get(iam, name),
+        super::role_policy::find(iam, name, policy_name),
+        super::role_policy::others(iam, name, policy_name),
+    );
+    let Some(role) = role? else { return Ok(None) };
+    Ok(Some(RoleState {
+        arn: role.arn,
+        trust: role.trust,
+        tags: role.tags,
+        // A role that vanished between the reads has no policy either.
         policy: policy?,
+        extra: extra?,
     }))
 }
 
@@ -82,7 +101,7 @@ pub async fn create(
             if e.as_service_error()
                 .is_some_and(|s| s.is_entity_already_exists_exception()) =>
         {
-            match find(iam, name, "").await? {
+            match get(iam, name).await? {
                 Some(found) if tags.iter().all(|(k, v)| found.tags.get(k) == Some(v)) => {
                     update(iam, name, trust).await?;
                     Ok(found.arn)

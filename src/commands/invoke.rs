@@ -92,6 +92,7 @@ pub async fn remote(
         &names.function,
         body,
         payload.asynchronous,
+        Duration::from_secs(u64::from(config.timeout_s)),
     )
     .await?;
     if payload.asynchronous {
@@ -159,6 +160,24 @@ fn staged(config: &Config, progress: &Progress) -> Result<PathBuf, Error> {
     })
 }
 
+/// Starts the local Runtime API for a staged binary (removed again if that fails).
+async fn start_local(
+    cli: &Cli,
+    config: &Config,
+    binary: &Path,
+) -> Result<Arc<LocalFunction>, Error> {
+    LocalFunction::start(settings(cli, config, binary.to_path_buf()))
+        .await
+        .map_err(|source| {
+            local::unstage_binary(binary);
+            Error::Io {
+                action: "cannot start the local Runtime API for",
+                path: binary.to_path_buf(),
+                source,
+            }
+        })
+}
+
 /// `invoke --local`: one invocation of the real handler, built as `up` builds it.
 pub async fn local(
     cli: &Cli,
@@ -168,9 +187,7 @@ pub async fn local(
 ) -> Result<(), Error> {
     let body = read_payload(payload)?;
     let binary = staged(config, progress)?;
-    let function = LocalFunction::start(settings(cli, config, binary.clone()))
-        .await
-        .map_err(io_error("cannot start the local Runtime API for", &binary))?;
+    let function = start_local(cli, config, &binary).await?;
     let (outcome, timing) = function.invoke(Bytes::from(body)).await;
     function.shutdown().await;
     progress.note(&format!(
@@ -199,17 +216,16 @@ pub async fn local(
 pub async fn dev(cli: &Cli, config: &Config, progress: Progress, port: u16) -> Result<(), Error> {
     let progress = Arc::new(progress);
     // Taken before the build, so that no change made after it starts is missed.
-    let sources = fingerprint(&config.handler_path);
-    let binary = staged(config, &progress)?;
-    let function = LocalFunction::start(settings(cli, config, binary.clone()))
-        .await
-        .map_err(io_error("cannot start the local Runtime API for", &binary))?;
+    // The port first: a taken port is reported before any build.
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|e| InputError::Flag {
             flag: "--port",
             message: format!("cannot listen on 127.0.0.1:{port}: {e}\n  hint: pick another port, e.g. --port 9002"),
         })?;
+    let sources = fingerprint(&config.handler_path);
+    let binary = staged(config, &progress)?;
+    let function = start_local(cli, config, &binary).await?;
     let address = listener
         .local_addr()
         .map_err(io_error("cannot listen for", &binary))?;

@@ -15,6 +15,13 @@ use crate::progress::Progress;
 pub async fn run(cli: Cli) -> Result<(), Error> {
     let config = config::load(&cli.config, &cli.stage)?;
     let progress = Progress::new(cli.output == Output::Json && cli.verbose == 0);
+    let builds = !matches!(
+        cli.command,
+        Command::Teardown { .. } | Command::Invoke { local: false, .. }
+    );
+    if builds {
+        config::check_handler_crate(&config)?;
+    }
     // The local commands need no AWS account at all.
     match &cli.command {
         Command::Invoke {

@@ -121,7 +121,16 @@ pub async fn handle(
             empty(StatusCode::ACCEPTED)
         }
         "RequestResponse" => {
-            let (outcome, timing) = function.invoke(payload).await;
+            // In a task of its own: a client that hangs up must not cancel the
+            // invocation half-way (its timeout and clean-up must still run).
+            let run = tokio::spawn(async move { function.invoke(payload).await });
+            let Ok((outcome, timing)) = run.await else {
+                return aws_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "ServiceException",
+                    "the local invocation failed",
+                );
+            };
             log(&progress, &name, "RequestResponse", &outcome, timing);
             let (body, error) = match outcome {
                 Outcome::Response(body) => (body, false),

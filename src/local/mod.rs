@@ -177,7 +177,9 @@ impl LocalFunction {
         );
         let outcome = match state.child.as_mut() {
             Some(child) => {
+                // An answer that is there wins over a timeout or an exit at the same moment.
                 tokio::select! {
+                    biased;
                     outcome = rx => outcome.unwrap_or_else(|_| Outcome::error("Runtime.Unknown", format!("RequestId: {id} Error: the runtime dropped the invocation"))),
                     _ = tokio::time::sleep(timeout) => {
                         let _ = child.kill().await;

@@ -83,6 +83,11 @@ fn build_binary(
         "release"
     };
     let triple = arch.target_triple();
+    if triple != host_triple() && !target_installed(triple) {
+        return Err(crate_err(format!(
+            "function.architecture needs the {triple} target, which this toolchain does not have\n  hint: `rustup target add {triple}` and a linker for it (or cargo-zigbuild), or set function.architecture to this machine's"
+        )));
+    }
     progress.step(&format!(
         "building handler {} (profile {profile}, target {triple})",
         crate_dir.display()
@@ -113,11 +118,6 @@ fn build_binary(
     }
     let status = child.wait().map_err(|e| BuildError::Cargo(e.to_string()))?;
     if !status.success() {
-        if arch.target_triple() != host_triple() {
-            return Err(crate_err(format!(
-                "cargo could not build for {triple} (status {status})\n  hint: `rustup target add {triple}` and a linker for it, or set function.architecture to the machine's own"
-            )));
-        }
         return Err(BuildError::Compile {
             path: crate_dir.to_path_buf(),
             status: status.to_string(),
@@ -128,6 +128,18 @@ fn build_binary(
             "cargo built no binary named `{bin}`\n  hint: name the handler's binary `{bin}` ([[bin]] name = \"{bin}\"), or set [handler] binary"
         ))
     })
+}
+
+/// Whether the toolchain has the standard library for `triple`.
+fn target_installed(triple: &str) -> bool {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    Command::new(rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+        .is_some_and(|sysroot| sysroot.join("lib/rustlib").join(triple).is_dir())
 }
 
 /// The target this machine builds for by default.

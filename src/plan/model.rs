@@ -5,6 +5,8 @@ use std::fmt;
 
 use serde_json::{json, Value};
 
+use crate::observed::Extra;
+
 /// The resources, in the dependency order of `up`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
@@ -35,6 +37,8 @@ impl Kind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
     TrustPolicy,
+    /// Policies on our role that the desired state does not have.
+    ExtraPolicies(Vec<Extra>),
     PolicyDocument,
     Runtime(String),
     Handler(String),
@@ -74,6 +78,10 @@ impl fmt::Display for Change {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Change::TrustPolicy => write!(f, "trust policy differs"),
+            Change::ExtraPolicies(extra) => {
+                let list: Vec<String> = extra.iter().map(|e| e.to_string()).collect();
+                write!(f, "remove {} (not in the desired state)", list.join(", "))
+            }
             Change::PolicyDocument => write!(f, "policy document differs"),
             Change::Runtime(from) => write!(f, "runtime {from} → {}", crate::desired::RUNTIME),
             Change::Handler(from) => write!(f, "handler {from} → {}", crate::desired::HANDLER),

@@ -84,6 +84,7 @@ fn converged(d: &Desired) -> Observed {
             trust: d.exec_trust.clone(),
             tags: names.tags(),
             policy: Some(d.exec_policy.clone()),
+            extra: Vec::new(),
         }),
         function: Some(FunctionState {
             arn: d.function_arn.clone(),
@@ -106,6 +107,7 @@ fn converged(d: &Desired) -> Observed {
             trust: d.unauth_trust(POOL_ID),
             tags: names.tags(),
             policy: Some(d.invoke_policy.clone()),
+            extra: Vec::new(),
         }),
     }
 }
