@@ -10,7 +10,7 @@ use crate::apply;
 use crate::aws::{account, function, identity_pool, role, Clients};
 use crate::cli::{Cli, Output};
 use crate::config::Config;
-use crate::desired::{Desired, Names};
+use crate::desired::{Code, Desired, Names};
 use crate::error::{Error, InputError, OwnershipError};
 use crate::observed::Observed;
 use crate::outputs::{self, Summary};
@@ -93,18 +93,42 @@ fn heading(config: &Config, clients: &Clients, command: &str) -> String {
     )
 }
 
+/// What `plan` and `up` share: the build, one round of reads, the plan.
+struct Prepared {
+    code: Code,
+    names: Names,
+    observed: Observed,
+    desired: Desired,
+    plan: Plan,
+}
+
+async fn prepare(
+    config: &Config,
+    clients: &Clients,
+    progress: &Progress,
+) -> Result<Prepared, Error> {
+    let code = package::build(config, progress)?;
+    let names = Names::new(&config.project, &config.stage);
+    let observed = observe(clients, &names, true).await?;
+    let desired = Desired::new(config, &observed.account);
+    let plan = plan::up(&desired, &observed, &code).map_err(ownership)?;
+    Ok(Prepared {
+        code,
+        names,
+        observed,
+        desired,
+        plan,
+    })
+}
+
 pub async fn plan_cmd(
     cli: &Cli,
     config: &Config,
     clients: &Clients,
     progress: &Progress,
 ) -> Result<(), Error> {
-    let code = package::build(config, progress)?;
-    let names = Names::new(&config.project, &config.stage);
-    let observed = observe(clients, &names, true).await?;
-    let desired = Desired::new(config, &observed.account);
-    let plan = plan::up(&desired, &observed, &code).map_err(ownership)?;
-    print_plan(cli, &heading(config, clients, "Plan"), &plan);
+    let p = prepare(config, clients, progress).await?;
+    print_plan(cli, &heading(config, clients, "Plan"), &p.plan);
     Ok(())
 }
 
@@ -115,11 +139,13 @@ pub async fn up(
     progress: &Progress,
     yes: bool,
 ) -> Result<(), Error> {
-    let code = package::build(config, progress)?;
-    let names = Names::new(&config.project, &config.stage);
-    let observed = observe(clients, &names, true).await?;
-    let desired = Desired::new(config, &observed.account);
-    let plan = plan::up(&desired, &observed, &code).map_err(ownership)?;
+    let Prepared {
+        code,
+        names,
+        observed,
+        desired,
+        plan,
+    } = prepare(config, clients, progress).await?;
     let pool = observed.pools.iter().find(|p| names.owns(&p.tags));
     let pool_id = match (plan.is_noop(), pool) {
         (true, Some(pool)) => {
