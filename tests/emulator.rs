@@ -889,3 +889,54 @@ fn a_half_owned_stack_is_reported_not_destroyed() {
     assert_eq!(aws.pools(&p.names().pool).len(), 1);
     assert!(aws.function(&p.names().function).is_some());
 }
+
+#[test]
+fn invoke_waits_while_the_role_attachment_propagates() {
+    let p = Project::new("attach");
+    p.up();
+    let aws = Aws::new();
+    let pool_id = aws.pools(&p.names().pool)[0].identity_pool_id().to_string();
+    let roles = aws
+        .block(
+            aws.cognito
+                .get_identity_pool_roles()
+                .identity_pool_id(&pool_id)
+                .send(),
+        )
+        .unwrap();
+    // As right after `up` on AWS: the pool does not hand out the role yet.
+    aws.block(
+        aws.cognito
+            .set_identity_pool_roles()
+            .identity_pool_id(&pool_id)
+            .set_roles(Some(Default::default()))
+            .send(),
+    )
+    .unwrap();
+    let child = p
+        .command(&["invoke", "--payload", r#"{"firstName":"A","lastName":"B"}"#])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    aws.block(
+        aws.cognito
+            .set_identity_pool_roles()
+            .identity_pool_id(&pool_id)
+            .set_roles(roles.roles().cloned())
+            .send(),
+    )
+    .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("waiting for the identity pool's role attachment to propagate"),
+        "{stderr}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r#"{"firstName":"A","lastName":"B"}"#
+    );
+}
