@@ -21,9 +21,11 @@ echo "==> emulator extension tests (pytest)" >&2
 echo "==> handler tests" >&2
 (cd handler && cargo test --quiet)
 
+echo "==> benchmark, quick mode (one repetition, debug build), so it cannot rot" >&2
+cargo build --quiet --bin backend-ctl --example bench
+target/debug/examples/bench --quick --bin target/debug/backend-ctl
+
+# Last, so that the run closes on the test runner's own summary.
 echo "==> backend-ctl tests (unit, then end to end against the emulator)" >&2
 cargo test
 
-echo "==> benchmark, quick mode (one repetition, debug build), so it cannot rot" >&2
-cargo build --quiet --example bench
-target/debug/examples/bench --quick --bin target/debug/backend-ctl
