@@ -1,3 +1,5 @@
+//! Unit tests of policy rendering, decoding and comparison as IAM spells it.
+
 use super::*;
 
 use serde_json::{json, Value};

@@ -1,3 +1,6 @@
+//! Unit tests of config parsing and validation: defaults, paths, and every
+//! refusal with its line and field.
+
 use super::*;
 
 use std::collections::BTreeMap;

@@ -1,3 +1,5 @@
+//! Unit tests of the plan: creations, each single drift, ownership, teardown order.
+
 use super::*;
 
 use std::path::Path;
