@@ -109,11 +109,7 @@ fn role_step(kind: Kind, name: &str, role: Option<&RoleState>, trust: Option<&Va
             if !r.extra.is_empty() {
                 changes.push(Change::ExtraPolicies(r.extra.clone()));
             }
-            if changes.is_empty() {
-                Action::Keep
-            } else {
-                Action::Update(changes)
-            }
+            Action::update(changes)
         }
     };
     Step {
@@ -229,11 +225,7 @@ pub fn up(
                 if p.allow_classic_flow {
                     changes.push(Change::ClassicFlow(p.allow_classic_flow));
                 }
-                if changes.is_empty() {
-                    Action::Keep
-                } else {
-                    Action::Update(changes)
-                }
+                Action::update(changes)
             }
         },
     });
@@ -252,11 +244,7 @@ pub fn up(
             Some(found) => {
                 let changes =
                     function_changes(&desired.function, &exec_role_arn, found, Some(code));
-                if changes.is_empty() {
-                    Action::Keep
-                } else {
-                    Action::Update(changes)
-                }
+                Action::update(changes)
             }
         },
     });

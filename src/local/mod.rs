@@ -92,8 +92,6 @@ pub struct LocalFunction {
 struct State {
     settings: Settings,
     child: Option<Child>,
-    /// When the current process was started and whether it has answered yet.
-    started: Option<Instant>,
 }
 
 /// Figures of one invocation, for the user and the benchmarks.
@@ -114,7 +112,6 @@ impl LocalFunction {
             state: Mutex::new(State {
                 settings,
                 child: None,
-                started: None,
             }),
         }))
     }
@@ -224,7 +221,6 @@ async fn stop(state: &mut State) {
     if let Some(mut child) = state.child.take() {
         let _ = child.kill().await;
     }
-    state.started = None;
 }
 
 /// Starts the binary with the variables Lambda sets, and nothing of ours.
@@ -259,7 +255,6 @@ fn spawn(state: &mut State, api: &RuntimeApi) -> std::io::Result<()> {
         .kill_on_drop(true);
     api.reset();
     state.child = Some(cmd.spawn()?);
-    state.started = Some(Instant::now());
     Ok(())
 }
 

@@ -113,6 +113,17 @@ pub enum Action {
     Keep,
 }
 
+impl Action {
+    /// An update for these changes, or `Keep` when there are none.
+    pub fn update(changes: Vec<Change>) -> Action {
+        if changes.is_empty() {
+            Action::Keep
+        } else {
+            Action::Update(changes)
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     pub kind: Kind,
