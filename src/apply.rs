@@ -298,6 +298,29 @@ where
     Ok(())
 }
 
+/// Removes the policies someone else put on a role of ours that is to be deleted.
+async fn remove_extras(
+    clients: &Clients,
+    progress: &Progress,
+    plan: &Plan,
+    kind: Kind,
+    name: &str,
+    found: Option<&crate::observed::RoleState>,
+) -> Result<(), Error> {
+    match found {
+        Some(role) if matches!(plan.action(kind), Action::Delete) && !role.extra.is_empty() => {
+            let list: Vec<String> = role.extra.iter().map(|e| e.to_string()).collect();
+            progress.step(&format!(
+                "removing {} from IAM role {name}",
+                list.join(", ")
+            ));
+            role_policy::remove(&clients.iam, name, &role.extra).await?;
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Applies the plan of `teardown`: policies, function and pool at once, then the roles.
 pub async fn teardown(
     clients: &Clients,
@@ -313,7 +336,9 @@ pub async fn teardown(
         .find(|p| names.owns(&p.tags))
         .map(|p| p.id.as_str())
         .unwrap_or_default();
-    let (a, b, c, d) = tokio::join!(
+    // Policies someone else put on our roles were read with them: they go in
+    // the first round too, so that IAM lets the roles go in the next.
+    let (a, b, c, d, e, f) = tokio::join!(
         delete_step(
             progress,
             plan,
@@ -338,8 +363,24 @@ pub async fn teardown(
             Kind::IdentityPool,
             identity_pool::delete(&clients.cognito, pool_id)
         ),
+        remove_extras(
+            clients,
+            progress,
+            plan,
+            Kind::ExecRole,
+            &names.exec_role,
+            observed.exec_role.as_ref()
+        ),
+        remove_extras(
+            clients,
+            progress,
+            plan,
+            Kind::UnauthRole,
+            &names.unauth_role,
+            observed.unauth_role.as_ref()
+        ),
     );
-    Error::collect(vec![a, b, c, d])?;
+    Error::collect(vec![a, b, c, d, e, f])?;
     let (a, b) = tokio::join!(
         delete_step(
             progress,

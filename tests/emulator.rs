@@ -940,3 +940,35 @@ fn invoke_waits_while_the_role_attachment_propagates() {
         r#"{"firstName":"A","lastName":"B"}"#
     );
 }
+
+#[test]
+fn teardown_removes_policies_others_put_on_our_roles_in_its_first_round() {
+    let p = Project::new("downextra");
+    let names = p.names();
+    p.up();
+    let aws = Aws::new();
+    aws.block(
+        aws.iam
+            .put_role_policy()
+            .role_name(&names.exec_role)
+            .policy_name("added-by-hand")
+            .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}).to_string())
+            .send(),
+    )
+    .unwrap();
+    p.recorder.clear();
+    p.run(&["teardown", "--yes"]).ok();
+    assert!(aws.nothing_left(&p.name));
+    let calls: Vec<String> = p
+        .recorder
+        .calls()
+        .iter()
+        .map(|c| c.action.clone())
+        .collect();
+    let count = |a: &str| calls.iter().filter(|c| *c == a).count();
+    // Read once (with the roles), removed before the roles: IAM never had to
+    // refuse a DeleteRole, and nothing was listed twice.
+    assert_eq!(count("ListRolePolicies"), 2, "{calls:?}");
+    assert_eq!(count("DeleteRole"), 2, "{calls:?}");
+    assert_eq!(count("DeleteRolePolicy"), 3, "{calls:?}");
+}
