@@ -774,19 +774,8 @@ fn invoke_takes_the_apps_path_with_the_identitys_own_credentials() {
     );
     // Invoke is signed with the identity's temporary credentials, not ours.
     let aws = Aws::new();
-    let pool_id = aws.pools(&p.names().pool)[0].identity_pool_id().to_string();
-    let id = aws
-        .block(aws.cognito.get_id().identity_pool_id(&pool_id).send())
-        .unwrap();
-    let creds = aws
-        .block(
-            aws.cognito
-                .get_credentials_for_identity()
-                .identity_id(id.identity_id().unwrap())
-                .send(),
-        )
-        .unwrap();
-    let temporary = creds.credentials().unwrap().access_key_id().unwrap();
+    let creds = aws.app_credentials(&p.name);
+    let temporary = creds.access_key_id().unwrap();
     assert_eq!(calls[invoke].access_key, temporary);
     assert_ne!(calls[invoke].access_key, "testing");
     assert_eq!(

@@ -67,19 +67,7 @@ fn no_secret_appears_in_any_output_even_at_vv() {
     ] {
         if args.contains(&"invoke") {
             // The identity's temporary credentials must not leak either.
-            let pool = aws.pools(&p.names().pool)[0].identity_pool_id().to_string();
-            let id = aws
-                .block(aws.cognito.get_id().identity_pool_id(&pool).send())
-                .unwrap();
-            let creds = aws
-                .block(
-                    aws.cognito
-                        .get_credentials_for_identity()
-                        .identity_id(id.identity_id().unwrap())
-                        .send(),
-                )
-                .unwrap();
-            let c = creds.credentials().unwrap();
+            let c = aws.app_credentials(&p.name);
             let run = p.run_with(args, env).ok();
             let all = format!("{}{}", run.stdout(), run.stderr());
             for leaked in [c.secret_key().unwrap(), c.session_token().unwrap()] {

@@ -383,6 +383,26 @@ impl Aws {
             .ok()
     }
 
+    /// Temporary credentials of a new unauthenticated identity in the
+    /// project's pool, as the emulator hands them to the app.
+    pub fn app_credentials(&self, project: &str) -> aws_sdk_cognitoidentity::types::Credentials {
+        let pool = self.pools(&Names::new(project).pool)[0]
+            .identity_pool_id()
+            .to_string();
+        let id = self
+            .block(self.cognito.get_id().identity_pool_id(&pool).send())
+            .unwrap();
+        let out = self
+            .block(
+                self.cognito
+                    .get_credentials_for_identity()
+                    .identity_id(id.identity_id().unwrap())
+                    .send(),
+            )
+            .unwrap();
+        out.credentials().unwrap().clone()
+    }
+
     /// Every pool with this name.
     pub fn pools(
         &self,
