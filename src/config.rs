@@ -8,6 +8,10 @@ use serde::Deserialize;
 
 use crate::error::InputError;
 
+mod checks;
+
+pub use checks::{check_environment, check_name, check_retention};
+
 /// Lambda's own limits and what our names need room for.
 pub const MEMORY_MB: std::ops::RangeInclusive<u32> = 128..=10240;
 pub const TIMEOUT_S: std::ops::RangeInclusive<u32> = 1..=900;
@@ -15,27 +19,8 @@ pub const RESERVED_CONCURRENCY: std::ops::RangeInclusive<u32> = 1..=1000;
 /// IAM role names are at most 64 characters; the longest we derive is `{project}-{stage}-unauth`.
 pub const MAX_ROLE_NAME: usize = 64;
 pub const LONGEST_SUFFIX: &str = "-unauth";
-/// Variables Lambda sets itself; a function may not override them.
-const RESERVED_ENV: &[&str] = &[
-    "_HANDLER",
-    "_X_AMZN_TRACE_ID",
-    "AWS_DEFAULT_REGION",
-    "AWS_REGION",
-    "AWS_EXECUTION_ENV",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
-    "AWS_LAMBDA_FUNCTION_VERSION",
-    "AWS_LAMBDA_INITIALIZATION_TYPE",
-    "AWS_LAMBDA_LOG_GROUP_NAME",
-    "AWS_LAMBDA_LOG_STREAM_NAME",
-    "AWS_ACCESS_KEY",
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_LAMBDA_RUNTIME_API",
-    "LAMBDA_TASK_ROOT",
-    "LAMBDA_RUNTIME_DIR",
-];
+/// Log retention when the config sets none.
+pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 
 /// The CPU the function runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -98,7 +83,8 @@ bounded!(
     "reserved_concurrency (a cap on concurrent runs, which keeps anonymous callers from running up the bill)"
 );
 
-/// A project or stage name: letters, digits, `-` and `_`, starting with a letter.
+/// A project or stage name: lowercase letters, digits, `-` and `_`,
+/// starting with a letter.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub struct Name(pub String);
@@ -110,19 +96,35 @@ impl TryFrom<String> for Name {
     }
 }
 
-/// Checks a project or stage name against what every derived AWS name allows.
-pub fn check_name(s: &str) -> Result<(), String> {
-    let mut chars = s.chars();
-    match chars.next() {
-        None => Err("must not be empty".into()),
-        Some(c) if !c.is_ascii_alphabetic() => {
-            Err(format!("\"{s}\" must start with a letter (a-z, A-Z)"))
-        }
-        _ if !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') => Err(
-            format!("\"{s}\" may hold only letters, digits, '-' and '_' (it is part of IAM, Lambda and Cognito names)"),
-        ),
-        _ => Ok(()),
+/// A log retention in days, checked against CloudWatch's allowed values
+/// while the TOML is parsed (so the error carries line and field).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "i64")]
+pub struct RetentionDays(pub u32);
+
+impl TryFrom<i64> for RetentionDays {
+    type Error = String;
+    fn try_from(v: i64) -> Result<Self, String> {
+        let days = u32::try_from(v)
+            .map_err(|_| format!("log_retention_days: {v} is not a number of days"))?;
+        check_retention(days)
+            .map(|()| RetentionDays(days))
+            .map_err(|m| format!("log_retention_days: {m}"))
     }
+}
+
+/// How the handler is linked for Lambda's Linux.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Linker {
+    /// Plain cargo where this machine is Linux on the function's
+    /// architecture; `cargo zigbuild` (glibc pinned to Lambda's) elsewhere.
+    #[default]
+    Auto,
+    /// Always plain `cargo build`, with whatever linker cargo is configured to use.
+    Cargo,
+    /// Always `cargo zigbuild`, which pins glibc to Lambda's 2.34 on any host.
+    Zig,
 }
 
 #[derive(Debug, Deserialize)]
@@ -144,6 +146,8 @@ struct RawHandler {
     path: PathBuf,
     #[serde(default = "default_binary")]
     binary: String,
+    #[serde(default)]
+    linker: Linker,
 }
 
 fn default_binary() -> String {
@@ -159,8 +163,10 @@ struct RawFunction {
     memory_mb: MemoryMb,
     #[serde(default = "default_timeout")]
     timeout_s: TimeoutS,
-    #[serde(default = "default_concurrency")]
-    reserved_concurrency: ReservedConcurrency,
+    #[serde(default)]
+    reserved_concurrency: Option<ReservedConcurrency>,
+    #[serde(default = "default_retention")]
+    log_retention_days: RetentionDays,
     #[serde(default)]
     environment: BTreeMap<String, String>,
 }
@@ -171,7 +177,8 @@ impl Default for RawFunction {
             architecture: default_arch(),
             memory_mb: default_memory(),
             timeout_s: default_timeout(),
-            reserved_concurrency: default_concurrency(),
+            reserved_concurrency: None,
+            log_retention_days: default_retention(),
             environment: BTreeMap::new(),
         }
     }
@@ -186,8 +193,8 @@ fn default_memory() -> MemoryMb {
 fn default_timeout() -> TimeoutS {
     TimeoutS(10)
 }
-fn default_concurrency() -> ReservedConcurrency {
-    ReservedConcurrency(10)
+fn default_retention() -> RetentionDays {
+    RetentionDays(DEFAULT_RETENTION_DAYS)
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -223,10 +230,13 @@ pub struct Config {
     pub stage: String,
     pub handler_path: PathBuf,
     pub binary: String,
+    pub linker: Linker,
     pub architecture: Architecture,
     pub memory_mb: u32,
     pub timeout_s: u32,
-    pub reserved_concurrency: u32,
+    /// `None`: no reservation; the account's own limit caps the function.
+    pub reserved_concurrency: Option<u32>,
+    pub log_retention_days: u32,
     pub environment: BTreeMap<String, String>,
     pub app_config_path: Option<PathBuf>,
     /// Extra execution-policy statements (`policies/execution.json`), not yet rendered.
@@ -282,26 +292,8 @@ pub fn parse(text: &str, path: &Path, stage: &str) -> Result<Config, InputError>
             longest.len() - MAX_ROLE_NAME
         )));
     }
-    for (key, value) in &raw.function.environment {
-        check_env_key(key).map_err(|m| invalid(format!("function.environment: {m}")))?;
-        if value.len() > 4096 {
-            return Err(invalid(format!(
-                "function.environment.{key}: the value is {} bytes; Lambda allows 4 KB for all variables",
-                value.len()
-            )));
-        }
-    }
-    let env_size: usize = raw
-        .function
-        .environment
-        .iter()
-        .map(|(k, v)| k.len() + v.len())
-        .sum();
-    if env_size > 4096 {
-        return Err(invalid(format!(
-            "function.environment: the variables take {env_size} bytes; Lambda allows 4096 in all"
-        )));
-    }
+    check_environment(&raw.function.environment)
+        .map_err(|m| invalid(format!("function.environment: {m}")))?;
     if raw.handler.binary.is_empty() {
         return Err(invalid("handler.binary must not be empty".into()));
     }
@@ -313,10 +305,12 @@ pub fn parse(text: &str, path: &Path, stage: &str) -> Result<Config, InputError>
         stage: stage.to_string(),
         handler_path: base.join(&raw.handler.path),
         binary: raw.handler.binary,
+        linker: raw.handler.linker,
         architecture: raw.function.architecture,
         memory_mb: raw.function.memory_mb.0,
         timeout_s: raw.function.timeout_s.0,
-        reserved_concurrency: raw.function.reserved_concurrency.0,
+        reserved_concurrency: raw.function.reserved_concurrency.map(|r| r.0),
+        log_retention_days: raw.function.log_retention_days.0,
         environment: raw.function.environment,
         app_config_path: raw.app.config_path.map(|p| base.join(p)),
         extra_statements: Vec::new(),
@@ -342,23 +336,6 @@ pub fn check_handler_crate(config: &Config) -> Result<(), InputError> {
             dir.display()
         ),
     })
-}
-
-fn check_env_key(key: &str) -> Result<(), String> {
-    // Lambda's pattern: [a-zA-Z]([a-zA-Z0-9_])+ (two characters at least).
-    let mut chars = key.chars();
-    let valid = key.len() >= 2
-        && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
-        return Err(format!(
-            "\"{key}\" is not a valid variable name (a letter, then at least one more letter, digit or '_')"
-        ));
-    }
-    if RESERVED_ENV.contains(&key) {
-        return Err(format!("\"{key}\" is reserved by Lambda and cannot be set"));
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -45,10 +45,12 @@ fn minimal_config_gets_defaults_and_paths_relative_to_its_folder() {
             stage: "dev".into(),
             handler_path: PathBuf::from("/p/handler"),
             binary: "bootstrap".into(),
+            linker: Linker::Auto,
             architecture: Architecture::X86_64,
             memory_mb: 128,
             timeout_s: 10,
-            reserved_concurrency: 10,
+            reserved_concurrency: None,
+            log_retention_days: 30,
             environment: BTreeMap::new(),
             app_config_path: None,
             extra_statements: Vec::new(),
@@ -65,12 +67,14 @@ project = "my-shop_2"
 [handler]
 path = "../handler"
 binary = "api"
+linker = "zig"
 
 [function]
 architecture = "arm64"
 memory_mb = 10240
 timeout_s = 900
 reserved_concurrency = 1000
+log_retention_days = 3653
 environment = { LOG_LEVEL = "debug", API_URL = "https://api.example" }
 
 [app]
@@ -84,14 +88,16 @@ dir = "iam"
     assert_eq!(config.stage, "prod-eu_1");
     assert_eq!(config.handler_path, Path::new("/p/../handler"));
     assert_eq!(config.binary, "api");
+    assert_eq!(config.linker, Linker::Zig);
     assert_eq!(config.architecture, Architecture::Arm64);
+    assert_eq!(config.log_retention_days, 3653);
     assert_eq!(
         (
             config.memory_mb,
             config.timeout_s,
             config.reserved_concurrency
         ),
-        (10240, 900, 1000)
+        (10240, 900, Some(1000))
     );
     assert_eq!(
         config.environment,
@@ -122,7 +128,7 @@ fn lowest_limits_are_accepted() {
             config.timeout_s,
             config.reserved_concurrency
         ),
-        (128, 1, 1)
+        (128, 1, Some(1))
     );
 }
 
@@ -215,7 +221,7 @@ fn bad_configs_are_rejected_naming_line_and_field() {
         (
             "project with a space",
             with_project("my shop"),
-            "may hold only letters",
+            "may hold only lowercase letters",
             Some(1),
             "project",
         ),
@@ -257,18 +263,47 @@ fn bad_configs_are_rejected_naming_line_and_field() {
         (
             "env value over 4 KB",
             with_function(&format!("environment = {{ BIG = \"{big}\" }}")),
-            "the value is 4097 bytes",
+            "take 4107 bytes",
             None,
-            "function.environment.BIG",
+            "function.environment",
         ),
         (
             "env values over 4 KB together",
             with_function(&format!(
                 "environment = {{ AA = \"{half}\", BB = \"{half}\" }}"
             )),
-            "take 4204 bytes",
+            // {"AA":"…","BB":"…"}: two values, two quoted keys, quotes, colons, a comma, braces.
+            "take 4217 bytes as Lambda measures them",
             None,
             "function.environment",
+        ),
+        (
+            "uppercase project",
+            with_project("Shop"),
+            "has uppercase letters; IAM ignores case",
+            Some(1),
+            "project",
+        ),
+        (
+            "log retention not allowed by CloudWatch",
+            with_function("log_retention_days = 10"),
+            "10 is not a retention CloudWatch Logs allows",
+            Some(7),
+            "log_retention_days",
+        ),
+        (
+            "log retention negative",
+            with_function("log_retention_days = -1"),
+            "not a number of days",
+            Some(7),
+            "log_retention_days",
+        ),
+        (
+            "unknown linker",
+            "project = \"shop\"\n[handler]\npath = \"h\"\nlinker = \"gold\"\n".into(),
+            "unknown variant `gold`",
+            Some(4),
+            "linker",
         ),
         (
             "empty binary",
@@ -312,19 +347,49 @@ fn role_name_of_exactly_64_characters_is_accepted() {
 }
 
 #[test]
-fn environment_of_exactly_4096_bytes_is_accepted() {
-    // Lambda counts keys and values: "AB" and 4094 bytes make 4096.
-    let value = "x".repeat(4094);
+fn environment_of_exactly_4096_bytes_as_json_is_accepted() {
+    // Lambda measures the JSON text: {"AB":"…"} is 9 bytes around the value.
+    let value = "x".repeat(4096 - 9);
     let config = parse_dev(&with_function(&format!(
         "environment = {{ AB = \"{value}\" }}"
     )))
     .unwrap();
     assert_eq!(config.environment["AB"], value);
+    // One byte more is refused, though keys and values add up to only 4090.
+    let value = "x".repeat(4096 - 8);
+    let message = invalid_message(&with_function(&format!(
+        "environment = {{ AB = \"{value}\" }}"
+    )));
+    assert!(message.contains("take 4097 bytes"), "{message}");
+}
+
+#[test]
+fn escapes_count_toward_the_environment_size_as_lambda_sees_them() {
+    let env = BTreeMap::from([("AB".to_string(), "\"quoted\"\n".to_string())]);
+    // {"AB":"\"quoted\"\n"}: each quote and the newline take two bytes.
+    assert_eq!(checks::json_size(&env), r#"{"AB":"\"quoted\"\n"}"#.len());
+    assert_eq!(checks::json_size(&env), 21);
+}
+
+#[test]
+fn no_reservation_unless_the_config_asks_for_one() {
+    let config = parse_dev(&with_function("memory_mb = 128")).unwrap();
+    assert_eq!(config.reserved_concurrency, None);
+    let config = parse_dev(&with_function("reserved_concurrency = 10")).unwrap();
+    assert_eq!(config.reserved_concurrency, Some(10));
+}
+
+#[test]
+fn every_retention_cloudwatch_allows_is_accepted() {
+    for days in checks::RETENTION_DAYS {
+        let config = parse_dev(&with_function(&format!("log_retention_days = {days}"))).unwrap();
+        assert_eq!(config.log_retention_days, *days);
+    }
 }
 
 #[test]
 fn names_with_letters_digits_dash_and_underscore_are_accepted() {
-    for name in ["a", "Shop", "my-shop_2", "x1-y2_z3"] {
+    for name in ["a", "shop", "my-shop_2", "x1-y2_z3"] {
         assert_eq!(check_name(name), Ok(()), "{name}");
         parse(&with_project(name), Path::new(PATH), name).unwrap();
     }
@@ -332,7 +397,9 @@ fn names_with_letters_digits_dash_and_underscore_are_accepted() {
 
 #[test]
 fn bad_stage_is_a_flag_error() {
-    for stage in ["", "1prod", "pro d", "prod.eu", "prod/eu", "prod:eu"] {
+    for stage in [
+        "", "1prod", "pro d", "prod.eu", "prod/eu", "prod:eu", "Prod",
+    ] {
         let err = parse_dev_stage(stage);
         match &err {
             InputError::Flag {

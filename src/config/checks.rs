@@ -1,0 +1,124 @@
+//! The rules a config value must meet to be accepted by AWS: names as IAM,
+//! Lambda and Cognito compare them, environment variables as Lambda counts
+//! them, and log retention as CloudWatch Logs allows it. Pure functions.
+
+use std::collections::BTreeMap;
+
+/// Variables Lambda sets itself; a function may not override them.
+const RESERVED_ENV: &[&str] = &[
+    "_HANDLER",
+    "_X_AMZN_TRACE_ID",
+    "AWS_DEFAULT_REGION",
+    "AWS_REGION",
+    "AWS_EXECUTION_ENV",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+    "AWS_LAMBDA_INITIALIZATION_TYPE",
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_ACCESS_KEY",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_LAMBDA_RUNTIME_API",
+    "LAMBDA_TASK_ROOT",
+    "LAMBDA_RUNTIME_DIR",
+];
+
+/// Lambda's limit on the environment, measured on its JSON text.
+pub const ENV_LIMIT: usize = 4096;
+
+/// The values CloudWatch Logs accepts for `retentionInDays` (PutRetentionPolicy).
+pub const RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// Checks a project or stage name against what every derived AWS name allows.
+///
+/// Lowercase only: IAM compares role names without regard to case, while
+/// Lambda and Cognito do not, so the projects `App` and `app` would share
+/// their roles but not their functions. Refusing uppercase keeps one name
+/// for one stack everywhere, rather than comparing some names one way and
+/// others another.
+pub fn check_name(s: &str) -> Result<(), String> {
+    let mut chars = s.chars();
+    match chars.next() {
+        None => Err("must not be empty".into()),
+        Some(c) if !c.is_ascii_alphabetic() => {
+            Err(format!("\"{s}\" must start with a letter (a-z)"))
+        }
+        _ if !s
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            Err(format!(
+                "\"{s}\" may hold only lowercase letters, digits, '-' and '_' (it is part of IAM, Lambda and Cognito names)"
+            ))
+        }
+        _ if s.chars().any(|c| c.is_ascii_uppercase()) => Err(format!(
+            "\"{s}\" has uppercase letters; IAM ignores case in role names, so \"{s}\" and \"{lower}\" would share roles\n  hint: use \"{lower}\"",
+            lower = s.to_ascii_lowercase()
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Checks the function's environment: names Lambda accepts and does not
+/// reserve, and a total size within 4 KB as Lambda measures it (the JSON
+/// text of the variables, quotes, colons, commas and escapes included).
+pub fn check_environment(env: &BTreeMap<String, String>) -> Result<(), String> {
+    for key in env.keys() {
+        check_env_key(key)?;
+    }
+    let size = json_size(env);
+    if size > ENV_LIMIT {
+        return Err(format!(
+            "the variables take {size} bytes as Lambda measures them (their JSON text, {{\"KEY\":\"value\",...}}); Lambda allows {ENV_LIMIT}\n  hint: shorten or remove variables; keep large settings in SSM Parameter Store or S3"
+        ));
+    }
+    Ok(())
+}
+
+/// The size Lambda counts for an environment: its variables as compact JSON.
+pub fn json_size(env: &BTreeMap<String, String>) -> usize {
+    serde_json::to_string(env).map(|s| s.len()).unwrap_or(0)
+}
+
+fn check_env_key(key: &str) -> Result<(), String> {
+    // Lambda's pattern: [a-zA-Z]([a-zA-Z0-9_])+ (two characters at least).
+    let mut chars = key.chars();
+    let valid = key.len() >= 2
+        && matches!(chars.next(), Some(c) if c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !valid {
+        return Err(format!(
+            "\"{key}\" is not a valid variable name (a letter, then at least one more letter, digit or '_')"
+        ));
+    }
+    if RESERVED_ENV.contains(&key) {
+        return Err(format!("\"{key}\" is reserved by Lambda and cannot be set"));
+    }
+    Ok(())
+}
+
+/// Checks a log retention against CloudWatch Logs' allowed values.
+pub fn check_retention(days: u32) -> Result<(), String> {
+    if RETENTION_DAYS.contains(&days) {
+        return Ok(());
+    }
+    let nearest = RETENTION_DAYS
+        .iter()
+        .copied()
+        .min_by_key(|d| d.abs_diff(days))
+        .unwrap_or(30);
+    Err(format!(
+        "{days} is not a retention CloudWatch Logs allows (one of {})\n  hint: use {nearest}",
+        RETENTION_DAYS
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
