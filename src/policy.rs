@@ -1,5 +1,7 @@
-//! IAM policy documents: rendering ours, reading back what IAM returns
-//! (URL-encoded), and comparing them as JSON values.
+//! IAM policy documents: rendering ours for the caller's partition, reading
+//! back what IAM returns (URL-encoded), and comparing them as JSON values.
+
+pub mod deployer;
 
 use serde_json::{json, Map, Value};
 
@@ -21,13 +23,49 @@ pub const TEMPLATE_VARS: &[&str] = &[
     "stage",
 ];
 
+/// Lambda's service principal. The same in every partition: service
+/// principals are global (`<service>.amazonaws.com`), and
+/// `lambda.amazonaws.com.cn` is refused as an invalid principal. The China
+/// Lambda guide says the trust policy "must specify the Lambda service
+/// principal (lambda.amazonaws.com)":
+/// <https://docs.amazonaws.cn/en_us/lambda/latest/dg/lambda-intro-execution-role.html>.
+pub const LAMBDA_PRINCIPAL: &str = "lambda.amazonaws.com";
+
+/// The Cognito Identity principal that issues the pool's tokens, and the
+/// prefix of its condition keys (`<principal>:aud`, `<principal>:amr`).
+///
+/// - `aws`: `cognito-identity.amazonaws.com`
+///   (<https://docs.aws.amazon.com/cognito/latest/developerguide/role-trust-and-permissions.html>).
+/// - `aws-us-gov`: `cognito-identity-us-gov.amazonaws.com` in us-gov-west-1,
+///   `cognito-identity.us-gov-east-1.amazonaws.com` in us-gov-east-1: "your
+///   trust policies must grant AssumeRoleWithWebIdentity permission to the
+///   cognito-identity-us-gov.amazonaws.com service principal … For AWS
+///   GovCloud (US-East), replace … with
+///   cognito-identity.us-gov-east-1.amazonaws.com"
+///   (<https://docs.aws.amazon.com/govcloud-us/latest/UserGuide/govcloud-cog.html>).
+/// - `aws-cn`: `cognito-identity.amazonaws.com`, as the China copy of the
+///   Cognito guide shows for trust policies
+///   (<https://docs.amazonaws.cn/en_us/cognito/latest/developerguide/role-trust-and-permissions.html>);
+///   only the token *issuer* host differs there
+///   (`cognito-identity.cn-north-1.amazonaws.com.cn`, the Logins key of
+///   developer identities), which trust policies do not name.
+pub fn cognito_principal(partition: &str, region: &str) -> String {
+    match partition {
+        "aws-us-gov" if region == "us-gov-east-1" => {
+            "cognito-identity.us-gov-east-1.amazonaws.com".into()
+        }
+        "aws-us-gov" => "cognito-identity-us-gov.amazonaws.com".into(),
+        _ => "cognito-identity.amazonaws.com".into(),
+    }
+}
+
 /// Trust policy of the execution role: Lambda may assume it.
 pub fn exec_trust() -> Value {
     json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
-            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Principal": {"Service": LAMBDA_PRINCIPAL},
             "Action": "sts:AssumeRole"
         }]
     })
@@ -68,17 +106,19 @@ pub fn exec_policy(
 }
 
 /// Trust policy of the unauthenticated role: only unauthenticated identities of
-/// *our* pool may assume it (without `aud`, any pool's tokens could).
-pub fn unauth_trust(pool_id: &str) -> Value {
+/// *our* pool may assume it (without `aud`, any pool's tokens could). The
+/// principal and its condition keys follow the account's partition and region.
+pub fn unauth_trust(account: &Account, pool_id: &str) -> Value {
+    let principal = cognito_principal(&account.partition, &account.region);
     json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
-            "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+            "Principal": {"Federated": principal},
             "Action": "sts:AssumeRoleWithWebIdentity",
             "Condition": {
-                "StringEquals": {"cognito-identity.amazonaws.com:aud": pool_id},
-                "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}
+                "StringEquals": {format!("{principal}:aud"): pool_id},
+                "ForAnyValue:StringLike": {format!("{principal}:amr"): "unauthenticated"}
             }
         }]
     })

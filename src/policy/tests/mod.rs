@@ -157,14 +157,17 @@ fn same_reads_trust_policies_as_iam_returns_them() {
     }});
     assert!(same(&exec_trust(), &as_iam));
     assert!(same(
-        &unauth_trust("eu-west-1:a"),
-        &unauth_trust("eu-west-1:a")
+        &unauth_trust(&account(), "eu-west-1:a"),
+        &unauth_trust(&account(), "eu-west-1:a")
     ));
     assert!(!same(
-        &unauth_trust("eu-west-1:a"),
-        &unauth_trust("eu-west-1:b")
+        &unauth_trust(&account(), "eu-west-1:a"),
+        &unauth_trust(&account(), "eu-west-1:b")
     ));
-    assert!(!same(&exec_trust(), &unauth_trust("eu-west-1:a")));
+    assert!(!same(
+        &exec_trust(),
+        &unauth_trust(&account(), "eu-west-1:a")
+    ));
 }
 
 #[test]
@@ -182,7 +185,7 @@ fn exec_trust_lets_only_lambda_assume_the_role() {
 #[test]
 fn unauth_trust_is_limited_to_unauthenticated_identities_of_our_pool() {
     let pool = "eu-west-1:11111111-2222-3333-4444-555555555555";
-    let st = statements(&unauth_trust(pool));
+    let st = statements(&unauth_trust(&account(), pool));
     assert_eq!(st.len(), 1);
     let s = &st[0];
     assert_eq!(s["Effect"], "Allow");
@@ -198,6 +201,57 @@ fn unauth_trust_is_limited_to_unauthenticated_identities_of_our_pool() {
             "ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "unauthenticated"}
         })
     );
+}
+
+/// The unauthenticated role's trust in each partition: the principal that
+/// issues the pool's tokens there, and condition keys that follow it.
+#[test]
+fn unauth_trust_follows_the_partition_and_region() {
+    let pool = "pool-id";
+    for (partition, region, principal) in [
+        ("aws", "eu-west-1", "cognito-identity.amazonaws.com"),
+        (
+            "aws-us-gov",
+            "us-gov-west-1",
+            "cognito-identity-us-gov.amazonaws.com",
+        ),
+        (
+            "aws-us-gov",
+            "us-gov-east-1",
+            "cognito-identity.us-gov-east-1.amazonaws.com",
+        ),
+        ("aws-cn", "cn-north-1", "cognito-identity.amazonaws.com"),
+    ] {
+        let account = Account {
+            partition: partition.into(),
+            account_id: "123456789012".into(),
+            region: region.into(),
+        };
+        let st = statements(&unauth_trust(&account, pool));
+        assert_eq!(st.len(), 1);
+        assert_eq!(
+            st[0]["Principal"],
+            json!({"Federated": principal}),
+            "{partition} {region}"
+        );
+        assert_eq!(
+            st[0]["Condition"],
+            json!({
+                "StringEquals": {format!("{principal}:aud"): pool},
+                "ForAnyValue:StringLike": {format!("{principal}:amr"): "unauthenticated"}
+            }),
+            "{partition} {region}"
+        );
+        // Lambda's principal is global, in every partition.
+        assert_eq!(
+            statements(&exec_trust())[0]["Principal"],
+            json!({"Service": "lambda.amazonaws.com"})
+        );
+        // The log group ARN follows the partition.
+        assert!(
+            log_group_arn(&account, "f").starts_with(&format!("arn:{partition}:logs:{region}:"))
+        );
+    }
 }
 
 #[test]

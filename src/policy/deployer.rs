@@ -1,0 +1,168 @@
+//! The deployer policy: the least-privilege IAM policy that lets a user or a
+//! CI role run every backend-ctl command for one project and stage, scoped
+//! by our names and ARNs (`backend-ctl policy deployer` prints it).
+//!
+//! Actions and resource types follow the Service Authorization Reference
+//! (<https://docs.aws.amazon.com/service-authorization/latest/reference/>):
+//! creating with tags needs the service's tagging action too; `GetFunction`
+//! returns tags only with `lambda:ListTags`; `DescribeLogGroups`,
+//! `GetAccountSettings`, `ListIdentityPools`, `CreateIdentityPool` and
+//! `SetIdentityPoolRoles` take no resource (`*`); `SetIdentityPoolRoles`
+//! needs `iam:PassRole` on the role it hands out. `sts:GetCallerIdentity`
+//! needs no permission at all.
+
+use serde_json::{json, Value};
+
+use super::{cognito_principal, log_group_arn, Account, LAMBDA_PRINCIPAL};
+use crate::desired::{Names, TAG_PROJECT, TAG_STAGE};
+
+/// What each command calls on the roles (besides `iam:PassRole`).
+pub const ROLE_ACTIONS: &[&str] = &[
+    "iam:CreateRole",
+    "iam:GetRole",
+    "iam:TagRole",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:DeleteRole",
+    "iam:PutRolePolicy",
+    "iam:GetRolePolicy",
+    "iam:DeleteRolePolicy",
+    "iam:ListRolePolicies",
+    "iam:ListAttachedRolePolicies",
+    "iam:DetachRolePolicy",
+];
+
+pub const FUNCTION_ACTIONS: &[&str] = &[
+    "lambda:CreateFunction",
+    "lambda:GetFunction",
+    "lambda:ListTags",
+    "lambda:TagResource",
+    "lambda:UpdateFunctionConfiguration",
+    "lambda:UpdateFunctionCode",
+    "lambda:PutFunctionConcurrency",
+    "lambda:DeleteFunctionConcurrency",
+    "lambda:DeleteFunction",
+];
+
+pub const LOG_GROUP_ACTIONS: &[&str] = &[
+    "logs:CreateLogGroup",
+    "logs:PutRetentionPolicy",
+    "logs:DeleteLogGroup",
+    "logs:FilterLogEvents",
+];
+
+/// Tagging takes the log group's ARN without `:*`.
+pub const LOG_TAG_ACTIONS: &[&str] = &["logs:TagResource", "logs:ListTagsForResource"];
+
+/// Reads of pools with our name, ours or not (their tags decide).
+pub const POOL_READ_ACTIONS: &[&str] = &[
+    "cognito-identity:DescribeIdentityPool",
+    "cognito-identity:GetIdentityPoolRoles",
+];
+
+/// Changes to our own pool, which carries our tags.
+pub const POOL_WRITE_ACTIONS: &[&str] = &[
+    "cognito-identity:UpdateIdentityPool",
+    "cognito-identity:DeleteIdentityPool",
+];
+
+/// Calls that take no resource.
+pub const UNSCOPED_ACTIONS: &[&str] = &[
+    "lambda:GetAccountSettings",
+    "logs:DescribeLogGroups",
+    "cognito-identity:ListIdentityPools",
+    "cognito-identity:SetIdentityPoolRoles",
+];
+
+/// The policy document for `names` in `account`.
+pub fn policy(names: &Names, account: &Account) -> Value {
+    let Account {
+        partition,
+        account_id,
+        region,
+    } = account;
+    let role = |name: &str| format!("arn:{partition}:iam::{account_id}:role/{name}");
+    let group = log_group_arn(account, &names.function);
+    let pools = format!("arn:{partition}:cognito-identity:{region}:{account_id}:identitypool/*");
+    let our_tags = json!({
+        format!("aws:ResourceTag/{TAG_PROJECT}"): names.project,
+        format!("aws:ResourceTag/{TAG_STAGE}"): names.stage,
+    });
+    let our_request_tags = json!({
+        format!("aws:RequestTag/{TAG_PROJECT}"): names.project,
+        format!("aws:RequestTag/{TAG_STAGE}"): names.stage,
+    });
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OurRoles",
+                "Effect": "Allow",
+                "Action": ROLE_ACTIONS,
+                "Resource": [role(&names.exec_role), role(&names.unauth_role)]
+            },
+            {
+                "Sid": "PassTheExecutionRoleToLambda",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": role(&names.exec_role),
+                "Condition": {"StringEquals": {"iam:PassedToService": LAMBDA_PRINCIPAL}}
+            },
+            {
+                "Sid": "PassTheUnauthenticatedRoleToCognito",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": role(&names.unauth_role),
+                "Condition": {"StringEquals": {
+                    "iam:PassedToService": cognito_principal(partition, region)
+                }}
+            },
+            {
+                "Sid": "OurFunction",
+                "Effect": "Allow",
+                "Action": FUNCTION_ACTIONS,
+                "Resource": names.function_arn(account)
+            },
+            {
+                "Sid": "OurLogGroup",
+                "Effect": "Allow",
+                "Action": LOG_GROUP_ACTIONS,
+                "Resource": format!("{group}:*")
+            },
+            {
+                "Sid": "TagOurLogGroup",
+                "Effect": "Allow",
+                "Action": LOG_TAG_ACTIONS,
+                "Resource": [group.clone(), format!("{group}:*")]
+            },
+            {
+                "Sid": "ReadPoolsNamedLikeOurs",
+                "Effect": "Allow",
+                "Action": POOL_READ_ACTIONS,
+                "Resource": pools
+            },
+            {
+                "Sid": "ChangeOnlyOurPool",
+                "Effect": "Allow",
+                "Action": POOL_WRITE_ACTIONS,
+                "Resource": pools,
+                "Condition": {"StringEquals": our_tags}
+            },
+            {
+                "Sid": "CreateAndTagOurPool",
+                "Effect": "Allow",
+                "Action": ["cognito-identity:CreateIdentityPool", "cognito-identity:TagResource"],
+                "Resource": "*",
+                "Condition": {"StringEquals": our_request_tags}
+            },
+            {
+                "Sid": "CallsWithoutAResource",
+                "Effect": "Allow",
+                "Action": UNSCOPED_ACTIONS,
+                "Resource": "*"
+            }
+        ]
+    })
+}
+
+#[cfg(test)]
+mod tests;
