@@ -33,7 +33,7 @@ pub fn check(bytes: &[u8], arch: Architecture) -> Result<(), String> {
     if let Some((major, minor)) = max_glibc(&elf) {
         if (major, minor) > MAX_GLIBC {
             return Err(format!(
-                "needs GLIBC_{major}.{minor}, but Lambda's provided.al2023 has glibc {}.{}; it would fail at cold start\n  hint: build on an older distribution (glibc ≤ 2.34), use cargo-zigbuild with `--target {}.2.34`, or build for musl",
+                "needs GLIBC_{major}.{minor}, but Lambda's provided.al2023 has glibc {}.{}; it would fail at cold start\n  hint: set `linker = \"zig\"` under [handler] in the config: backend-ctl then builds with cargo zigbuild for {}.2.34, which pins glibc to Lambda's (pip3 install cargo-zigbuild ziglang)",
                 MAX_GLIBC.0,
                 MAX_GLIBC.1,
                 arch.target_triple()

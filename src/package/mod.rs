@@ -1,14 +1,16 @@
-//! Building the handler crate into a Lambda zip: cargo, a deterministic zip,
+//! Building the handler crate into a Lambda zip: cargo (or cargo zigbuild
+//! where this machine cannot link for Lambda itself), a deterministic zip,
 //! and a check that the binary can run on `provided.al2023`.
 
 pub mod elf;
+pub mod toolchain;
 pub mod zip;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use crate::config::{Architecture, Config};
+use crate::config::Config;
 use crate::desired::Code;
 use crate::error::BuildError;
 use crate::progress::Progress;
@@ -37,18 +39,15 @@ pub fn build(config: &Config, progress: &Progress) -> Result<Code, BuildError> {
     Ok(code)
 }
 
-/// Builds the handler and checks that Lambda can run it; returns its path
-/// (what `invoke --local` and `dev` run) and its bytes.
+/// Builds the handler for Lambda and checks that Lambda can run it; returns
+/// its path (what `invoke --local` and `dev` run on Linux) and its bytes.
 pub fn checked_binary(
     config: &Config,
     progress: &Progress,
 ) -> Result<(PathBuf, Vec<u8>), BuildError> {
-    let binary = build_binary(
-        &config.handler_path,
-        &config.binary,
-        config.architecture,
-        progress,
-    )?;
+    let way = toolchain::build_way(config.linker, config.architecture, toolchain::Host::this());
+    toolchain::check_build_tools(&way)?;
+    let binary = build_binary(&config.handler_path, &config.binary, Some(&way), progress)?;
     let bytes = std::fs::read(&binary).map_err(|e| BuildError::Binary {
         path: binary.clone(),
         message: format!("cannot read it: {e}"),
@@ -60,16 +59,63 @@ pub fn checked_binary(
     Ok((binary, bytes))
 }
 
+/// What a local run starts: the binary, its bytes, and how to launch it.
+#[derive(Debug)]
+pub struct LocalBinary {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub launcher: toolchain::Launcher,
+    /// Which build it is, for the user ("the Lambda build (aarch64 Linux)").
+    pub what: String,
+}
+
+/// The binary `invoke --local` and `dev` run. On Linux: the very build `up`
+/// deploys, run natively or under qemu for the other CPU. On macOS and
+/// Windows, which cannot run Linux binaries at all: the handler built for
+/// this machine, behind the same Runtime API (as `cargo lambda watch` does).
+pub fn local_binary(config: &Config, progress: &Progress) -> Result<LocalBinary, BuildError> {
+    let host = toolchain::Host::this();
+    if host.os != "linux" {
+        let path = build_binary(&config.handler_path, &config.binary, None, progress)?;
+        let bytes = std::fs::read(&path).map_err(|e| BuildError::Binary {
+            path: path.clone(),
+            message: format!("cannot read it: {e}"),
+        })?;
+        return Ok(LocalBinary {
+            path,
+            bytes,
+            launcher: toolchain::launcher(config.architecture, host)?,
+            what: format!(
+                "the handler built for this machine ({} {}; Lambda runs the Linux build `up` deploys)",
+                host.os, host.arch
+            ),
+        });
+    }
+    let launcher = toolchain::launcher(config.architecture, host)?;
+    let (path, bytes) = checked_binary(config, progress)?;
+    Ok(LocalBinary {
+        path,
+        bytes,
+        what: format!(
+            "the Lambda build ({} Linux), {}",
+            toolchain::machine(config.architecture),
+            launcher.how
+        ),
+        launcher,
+    })
+}
+
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
-/// Checks the crate is there, then runs `cargo build` for Lambda's target and
-/// finds the binary from cargo's own JSON messages.
+/// Runs `cargo build` (or `cargo zigbuild`) for Lambda's target, or for
+/// this machine when `way` is `None`, and finds the binary from cargo's own
+/// JSON messages.
 fn build_binary(
     crate_dir: &Path,
     bin: &str,
-    arch: Architecture,
+    way: Option<&toolchain::BuildWay>,
     progress: &Progress,
 ) -> Result<PathBuf, BuildError> {
     let manifest = crate_dir.join("Cargo.toml");
@@ -82,21 +128,31 @@ fn build_binary(
     } else {
         "release"
     };
-    let triple = arch.target_triple();
-    if triple != host_triple() && !target_installed(triple) {
-        return Err(crate_err(format!(
-            "function.architecture needs the {triple} target, which this toolchain does not have\n  hint: `rustup target add {triple}` and a linker for it (or cargo-zigbuild), or set function.architecture to this machine's"
-        )));
+    let mut command = Command::new(cargo());
+    match way {
+        Some(way) => {
+            progress.step(&format!(
+                "building handler {} (profile {profile}, target {}{})",
+                crate_dir.display(),
+                way.target,
+                if way.zig { ", linked by zig" } else { "" }
+            ));
+            command
+                .arg(if way.zig { "zigbuild" } else { "build" })
+                .args(["--target", &way.target]);
+        }
+        None => {
+            progress.step(&format!(
+                "building handler {} for this machine (profile {profile})",
+                crate_dir.display()
+            ));
+            command.arg("build");
+        }
     }
-    progress.step(&format!(
-        "building handler {} (profile {profile}, target {triple})",
-        crate_dir.display()
-    ));
-    let mut child = Command::new(cargo())
-        .arg("build")
+    let mut child = command
         .arg("--manifest-path")
         .arg(&manifest)
-        .args(["--profile", profile, "--target", triple, "--bin", bin])
+        .args(["--profile", profile, "--bin", bin])
         .args(["--message-format", "json-render-diagnostics"])
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -128,26 +184,6 @@ fn build_binary(
             "cargo built no binary named `{bin}`\n  hint: name the handler's binary `{bin}` ([[bin]] name = \"{bin}\"), or set [handler] binary"
         ))
     })
-}
-
-/// Whether the toolchain has the standard library for `triple`.
-fn target_installed(triple: &str) -> bool {
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    Command::new(rustc)
-        .args(["--print", "sysroot"])
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
-        .is_some_and(|sysroot| sysroot.join("lib/rustlib").join(triple).is_dir())
-}
-
-/// The target this machine builds for by default.
-fn host_triple() -> &'static str {
-    match std::env::consts::ARCH {
-        "aarch64" => "aarch64-unknown-linux-gnu",
-        _ => "x86_64-unknown-linux-gnu",
-    }
 }
 
 /// Whether the handler's manifest defines our size-oriented profile.
