@@ -25,6 +25,8 @@ pub struct Names {
     pub pool: String,
     pub unauth_role: String,
     pub unauth_policy: String,
+    /// Where Lambda writes the function's logs.
+    pub log_group: String,
 }
 
 impl Names {
@@ -39,6 +41,7 @@ impl Names {
             pool: base.clone(),
             unauth_role: format!("{base}-unauth"),
             unauth_policy: format!("{base}-invoke"),
+            log_group: format!("/aws/lambda/{base}"),
         }
     }
 
@@ -73,7 +76,8 @@ pub struct FunctionSpec {
     pub memory_mb: u32,
     pub timeout_s: u32,
     pub environment: BTreeMap<String, String>,
-    pub reserved_concurrency: u32,
+    /// `None`: no reservation (the account's own limit caps the function).
+    pub reserved_concurrency: Option<u32>,
 }
 
 /// The function's code, as built and zipped.
@@ -94,6 +98,7 @@ pub struct Desired {
     pub function: FunctionSpec,
     pub function_arn: String,
     pub invoke_policy: Value,
+    pub log_retention_days: u32,
 }
 
 impl Desired {
@@ -116,6 +121,7 @@ impl Desired {
             function: function_spec(config),
             invoke_policy: policy::invoke_policy(&function_arn),
             function_arn,
+            log_retention_days: config.log_retention_days,
             names,
             account: account.clone(),
         }
@@ -123,7 +129,7 @@ impl Desired {
 
     /// The unauthenticated role's trust policy, which names the pool.
     pub fn unauth_trust(&self, pool_id: &str) -> Value {
-        policy::unauth_trust(pool_id)
+        policy::unauth_trust(&self.account, pool_id)
     }
 }
 

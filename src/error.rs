@@ -48,6 +48,7 @@ impl Error {
     /// The process exit code documented in the README.
     pub fn exit_code(&self) -> i32 {
         match self {
+            Error::Aws(e) if e.denied.is_some() => 7,
             Error::Aws(_) | Error::Io { .. } => 1,
             Error::Input(_) => 2,
             Error::Build(_) => 3,
@@ -59,7 +60,8 @@ impl Error {
                 .iter()
                 .map(Error::exit_code)
                 .max_by_key(|code| match code {
-                    2 => 4,
+                    2 => 5,
+                    7 => 4,
                     4 => 3,
                     3 => 2,
                     _ => 1,
@@ -128,6 +130,13 @@ pub enum BuildError {
     Compile { path: PathBuf, status: String },
     #[error("cannot run cargo: {0}\n  hint: install Rust with rustup, or put cargo on PATH")]
     Cargo(String),
+    /// A tool the build or a local run needs is not on this machine.
+    #[error("{needed} is missing: {why}\n  hint: {fix}")]
+    MissingTool {
+        needed: String,
+        why: String,
+        fix: String,
+    },
     #[error("the handler binary {}: {message}", .path.display())]
     Binary { path: PathBuf, message: String },
 }
@@ -160,4 +169,16 @@ pub struct AwsError {
     pub action: String,
     pub cause: String,
     pub hint: Option<String>,
+    /// AWS refused the credentials a permission (exit 7).
+    pub denied: Option<Denied>,
+}
+
+/// A permission the credentials lack, as AWS named it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied {
+    /// The IAM action, e.g. `lambda:CreateFunction` (or the API call when
+    /// AWS's message does not name it).
+    pub iam_action: String,
+    /// The resource ARN, when AWS's message names one.
+    pub resource: Option<String>,
 }

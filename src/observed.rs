@@ -76,6 +76,25 @@ pub struct PoolRolesState {
     pub mappings: RoleMappings,
 }
 
+/// The function's log group, as `DescribeLogGroups` and its tags show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogGroupState {
+    /// Without the `:*` suffix (the form tagging calls take).
+    pub arn: String,
+    /// `None`: events are kept forever.
+    pub retention_days: Option<i32>,
+    pub tags: Tags,
+}
+
+/// The account's Lambda concurrency (`GetAccountSettings`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountConcurrency {
+    /// The account's limit on concurrent executions (10 on new accounts).
+    pub limit: i32,
+    /// What no function has reserved.
+    pub unreserved: i32,
+}
+
 /// Everything found under our names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observed {
@@ -85,4 +104,7 @@ pub struct Observed {
     /// Every pool named like ours, owned or not.
     pub pools: Vec<PoolState>,
     pub unauth_role: Option<RoleState>,
+    pub log_group: Option<LogGroupState>,
+    /// Read by `plan` and `up` only (`teardown` needs none).
+    pub concurrency: Option<AccountConcurrency>,
 }

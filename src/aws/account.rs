@@ -2,6 +2,7 @@
 //! ARN we derive needs.
 
 use crate::error::AwsError;
+use crate::observed::AccountConcurrency;
 use crate::policy::Account;
 
 /// Reads the account; never absent for valid credentials.
@@ -15,6 +16,7 @@ pub async fn find(sts: &aws_sdk_sts::Client, region: &str) -> Result<Account, Aw
         action: "reading the caller's AWS account".into(),
         cause: format!("GetCallerIdentity returned no {what}"),
         hint: None,
+        denied: None,
     };
     let account_id = out
         .account()
@@ -30,5 +32,25 @@ pub async fn find(sts: &aws_sdk_sts::Client, region: &str) -> Result<Account, Aw
         partition,
         account_id,
         region: region.to_string(),
+    })
+}
+
+/// The account's Lambda concurrency limit and what is left unreserved.
+pub async fn concurrency(lambda: &aws_sdk_lambda::Client) -> Result<AccountConcurrency, AwsError> {
+    let action = "reading the account's Lambda settings";
+    let out = lambda
+        .get_account_settings()
+        .send()
+        .await
+        .map_err(|e| super::failed(action, e))?;
+    let limit = out.account_limit().ok_or_else(|| AwsError {
+        action: action.into(),
+        cause: "GetAccountSettings returned no AccountLimit".into(),
+        hint: None,
+        denied: None,
+    })?;
+    Ok(AccountConcurrency {
+        limit: limit.concurrent_executions(),
+        unreserved: limit.unreserved_concurrent_executions().unwrap_or(0),
     })
 }

@@ -2,9 +2,7 @@
 //! waits that Lambda's asynchronous states require.
 
 use std::collections::{BTreeMap, HashMap};
-use std::time::Duration;
 
-use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_lambda::operation::create_function::CreateFunctionError;
 use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
@@ -14,7 +12,6 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture as LambdaArch, Environment, FunctionCode, Runtime};
 use aws_sdk_lambda::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
-use aws_smithy_runtime_api::client::waiters::error::WaiterError;
 
 use crate::config::Architecture;
 use crate::desired::{Code, FunctionSpec};
@@ -23,6 +20,10 @@ use crate::observed::FunctionState;
 use crate::progress::Progress;
 
 use super::{retry, Limits};
+
+mod wait;
+
+pub use wait::{wait, Wait};
 
 fn arch(a: Architecture) -> LambdaArch {
     match a {
@@ -86,6 +87,7 @@ pub async fn find(lambda: &Client, name: &str) -> Result<Option<FunctionState>, 
                 .map(|t| format!("Lambda did not return the function's tags ({}: {})", t.error_code(), t.message()))
                 .unwrap_or_default(),
             hint: Some("backend-ctl knows its resources by their tags: allow lambda:ListTags to these credentials".into()),
+            denied: None,
         }),
         Ok(out) => Ok(state_of(&out)),
         Err(e)
@@ -103,11 +105,28 @@ fn environment(spec: &FunctionSpec) -> Environment {
     Environment::builder().set_variables(Some(vars)).build()
 }
 
-/// Right after its role is created or changed, Lambda cannot assume it yet:
-/// an `InvalidParameterValueException` whose message says so (the error type
-/// alone also covers real mistakes, which must not be retried).
-fn role_not_ready(invalid_parameter: bool, message: Option<&str>) -> bool {
-    invalid_parameter && message.is_some_and(|m| m.contains("cannot be assumed by Lambda"))
+/// Right after its role is created or changed, Lambda cannot use it yet: an
+/// `InvalidParameterValueException` whose message says so (the error type
+/// alone also covers real mistakes, which must not be retried). Two messages
+/// mean IAM propagation, as the Terraform provider retries them (PR 5849):
+/// the role "cannot be assumed by Lambda", and, for a function with
+/// environment variables, "Lambda was unable to configure access to your
+/// environment variables because the KMS key is invalid for CreateGrant"
+/// (the grant names the role's not-yet-visible principal).
+pub fn role_not_ready(invalid_parameter: bool, message: Option<&str>) -> bool {
+    const PROPAGATING: [&str; 2] = [
+        "cannot be assumed by Lambda",
+        "KMS key is invalid for CreateGrant",
+    ];
+    invalid_parameter && message.is_some_and(|m| PROPAGATING.iter().any(|p| m.contains(p)))
+}
+
+/// The hint for a memory size the account refuses: new accounts are held
+/// at 3008 MB until AWS raises their quota.
+fn memory_hint(message: Option<&str>) -> Option<String> {
+    message.filter(|m| m.contains("MemorySize")).map(|_| {
+        "this account does not allow that much memory yet: new AWS accounts are limited to 3008 MB until AWS raises the quota; lower function.memory_mb to 3008 or less, or ask AWS Support (Service Quotas) for more Lambda memory".to_string()
+    })
 }
 
 /// Creates the function with its code and tags, retrying while the new role
@@ -172,10 +191,12 @@ pub async fn create(
                 )),
             }
         }
-        Err(e) => Err(super::failed(
-            format!("creating Lambda Function ({name})"),
-            e,
-        )),
+        Err(e) => {
+            let hint = memory_hint(e.message());
+            let mut error = super::failed(format!("creating Lambda Function ({name})"), e);
+            error.hint = hint.or(error.hint);
+            Err(error)
+        }
     }
 }
 
@@ -226,10 +247,13 @@ pub async fn update_config(
     )
     .await
     .map_err(|e| {
-        super::failed(
+        let hint = memory_hint(e.message());
+        let mut error = super::failed(
             format!("updating Lambda Function ({name}) configuration"),
             e,
-        )
+        );
+        error.hint = hint.or(error.hint);
+        error
     })?;
     Ok(())
 }
@@ -267,8 +291,21 @@ pub async fn update_code(
     Ok(out.code_sha256().unwrap_or_default().to_string())
 }
 
+/// What became of a reservation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reserved {
+    Done,
+    /// The account cannot spare it (AWS keeps min(100, limit) unreserved):
+    /// Lambda's message.
+    AccountCannotSpare(String),
+}
+
 /// Sets the reserved concurrency: the cap on what anonymous callers can run up.
-pub async fn put_concurrency(lambda: &Client, name: &str, reserved: u32) -> Result<(), AwsError> {
+pub async fn put_concurrency(
+    lambda: &Client,
+    name: &str,
+    reserved: u32,
+) -> Result<Reserved, AwsError> {
     let action = format!("setting Lambda Function ({name}) reserved concurrency to {reserved}");
     match lambda
         .put_function_concurrency()
@@ -277,19 +314,44 @@ pub async fn put_concurrency(lambda: &Client, name: &str, reserved: u32) -> Resu
         .send()
         .await
     {
-        Ok(_) => Ok(()),
-        // The account cannot spare it: Lambda keeps 100 executions unreserved.
+        Ok(_) => Ok(Reserved::Done),
+        // "… decreases account's UnreservedConcurrentExecution below its
+        // minimum value of [10]": the one InvalidParameterValue this call
+        // has for a valid number.
         Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_invalid_parameter_value_exception()) =>
+            if e.as_service_error().is_some_and(|s| {
+                s.is_invalid_parameter_value_exception()
+                    && s.message()
+                        .is_some_and(|m| m.contains("UnreservedConcurrentExecution"))
+            }) =>
         {
-            let mut error = super::failed(action, e);
-            error.hint = Some(
-                "lower function.reserved_concurrency in the config, or ask AWS (Service Quotas) for more \"Concurrent executions\": new accounts start with 10, and 100 must stay unreserved".into(),
-            );
-            Err(error)
+            Ok(Reserved::AccountCannotSpare(
+                e.message().unwrap_or_default().to_string(),
+            ))
         }
         Err(e) => Err(super::failed(action, e)),
+    }
+}
+
+/// Removes the reservation (the config no longer asks for one).
+pub async fn delete_concurrency(lambda: &Client, name: &str) -> Result<(), AwsError> {
+    match lambda
+        .delete_function_concurrency()
+        .function_name(name)
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_resource_not_found_exception()) =>
+        {
+            Ok(())
+        }
+        Err(e) => Err(super::failed(
+            format!("removing Lambda Function ({name}) reserved concurrency"),
+            e,
+        )),
     }
 }
 
@@ -307,93 +369,5 @@ pub async fn delete(lambda: &Client, name: &str) -> Result<(), AwsError> {
             format!("deleting Lambda Function ({name})"),
             e,
         )),
-    }
-}
-
-/// Which of Lambda's asynchronous states to wait out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Wait {
-    /// `State` `Pending` → `Active`, after create.
-    Active,
-    /// `LastUpdateStatus` `InProgress` → `Successful`, after an update.
-    Updated,
-}
-
-/// Waits with the SDK's waiter, up to `limit`; on failure reports Lambda's reason.
-pub async fn wait(
-    lambda: &Client,
-    progress: &Progress,
-    name: &str,
-    what: Wait,
-    limit: Duration,
-) -> Result<(), AwsError> {
-    let (label, result) = match what {
-        Wait::Active => (
-            "to become Active",
-            lambda
-                .wait_until_function_active_v2()
-                .function_name(name)
-                .wait(limit)
-                .await
-                .map(|_| ()),
-        ),
-        Wait::Updated => (
-            "to finish updating",
-            lambda
-                .wait_until_function_updated_v2()
-                .function_name(name)
-                .wait(limit)
-                .await
-                .map(|_| ()),
-        ),
-    };
-    let action = format!("waiting for Lambda Function ({name}) {label}");
-    match result {
-        Ok(()) => Ok(()),
-        Err(WaiterError::FailureState(f)) => {
-            let reason = f
-                .final_poll()
-                .as_result()
-                .ok()
-                .and_then(|out| out.configuration())
-                .map(|c| match what {
-                    Wait::Active => format!(
-                        "state {}: {}",
-                        c.state().map(|s| s.as_str()).unwrap_or("?"),
-                        c.state_reason().unwrap_or("(no reason given)")
-                    ),
-                    Wait::Updated => format!(
-                        "last update {}: {}",
-                        c.last_update_status().map(|s| s.as_str()).unwrap_or("?"),
-                        c.last_update_status_reason().unwrap_or("(no reason given)")
-                    ),
-                })
-                .unwrap_or_else(|| "Lambda reported a failed state".into());
-            Err(AwsError {
-                action,
-                cause: reason,
-                hint: None,
-            })
-        }
-        Err(WaiterError::ExceededMaxWait(_)) => {
-            let now = find(lambda, name).await.ok().flatten();
-            let state = now
-                .map(|f| format!("state {}, last update {}", f.state, f.last_update_status))
-                .unwrap_or_else(|| "state unknown".into());
-            progress.note(&format!("Lambda Function ({name}) is still not ready"));
-            Err(AwsError {
-                action,
-                cause: format!("still not done after {} s ({state})", limit.as_secs()),
-                hint: Some(
-                    "run the same command again later; it picks up where this one stopped".into(),
-                ),
-            })
-        }
-        Err(WaiterError::OperationFailed(e)) => Err(super::failed(action, e.into_error())),
-        Err(e) => Err(AwsError {
-            action,
-            cause: aws_sdk_lambda::error::DisplayErrorContext(&e).to_string(),
-            hint: None,
-        }),
     }
 }

@@ -150,16 +150,11 @@ pub async fn create(
         if refused {
             return Err(super::failed(action, error));
         }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
-        if !throttled {
-            if let Some(pool) = find(cognito, name, false)
-                .await?
-                .into_iter()
-                .find(|p| ours(p))
-            {
-                return Ok(pool.id);
-            }
+        if throttled {
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(5));
+        } else if let Some(id) = created_after_all(cognito, name, &ours).await? {
+            return Ok(id);
         }
         if attempt == CREATE_ATTEMPTS {
             return Err(super::failed(action, error));
@@ -169,11 +164,42 @@ pub async fn create(
         action,
         cause: "no attempt was made".into(),
         hint: None,
+        denied: None,
     })
 }
 
 /// How often `create` tries before it gives up.
 const CREATE_ATTEMPTS: u32 = 5;
+
+/// How long a pool that was made may stay out of `ListIdentityPools`: the
+/// list is eventually consistent, so one re-list right after an ambiguous
+/// create can miss the pool it made, and a retry would make a second one.
+const LIST_LAG: Duration = Duration::from_secs(6);
+
+/// After a create whose outcome is unknown: our pool, if the list shows it
+/// within `LIST_LAG` (listed again with growing pauses).
+async fn created_after_all(
+    cognito: &Client,
+    name: &str,
+    ours: &impl Fn(&PoolState) -> bool,
+) -> Result<Option<String>, AwsError> {
+    let start = std::time::Instant::now();
+    let mut pause = Duration::from_millis(250);
+    loop {
+        if let Some(pool) = find(cognito, name, false)
+            .await?
+            .into_iter()
+            .find(|p| ours(p))
+        {
+            return Ok(Some(pool.id));
+        }
+        if start.elapsed() + pause > LIST_LAG {
+            return Ok(None);
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(2));
+    }
+}
 
 /// Puts our two settings back, keeping the ones we do not manage.
 pub async fn update(cognito: &Client, pool: &PoolState) -> Result<(), AwsError> {

@@ -8,15 +8,13 @@ use aws_credential_types::Credentials;
 use aws_sdk_cognitoidentity::Client as Cognito;
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::InvocationType;
+use aws_sdk_lambda::types::{InvocationType, LogType};
 use aws_types::SdkConfig;
+use base64::Engine;
 
 use super::retry;
 use crate::error::AwsError;
 use crate::progress::Progress;
-
-/// How long a fresh role attachment may take to reach Cognito and Lambda.
-pub const ATTACHMENT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What the function answered.
 #[derive(Debug, Clone)]
@@ -25,6 +23,8 @@ pub struct Invoked {
     /// `X-Amz-Function-Error`, when the function failed.
     pub function_error: Option<String>,
     pub payload: Vec<u8>,
+    /// The end of the invocation's log (`LogType: Tail`), decoded.
+    pub log_tail: Option<String>,
 }
 
 /// A new unauthenticated identity in the pool (`GetId` needs no credentials).
@@ -46,6 +46,7 @@ pub async fn identity(cognito: &Cognito, pool_id: &str) -> Result<String, AwsErr
             action: format!("getting an identity from Cognito Identity Pool ({pool_id})"),
             cause: "GetId returned no IdentityId".into(),
             hint: None,
+            denied: None,
         })
 }
 
@@ -55,12 +56,13 @@ pub async fn credentials(
     cognito: &Cognito,
     progress: &Progress,
     identity_id: &str,
+    propagation: Duration,
 ) -> Result<Credentials, AwsError> {
     let action = format!("getting credentials for identity {identity_id}");
     let out = retry::while_propagating(
         progress,
         "the identity pool's role attachment to propagate",
-        ATTACHMENT_TIMEOUT,
+        propagation,
         |e: &aws_sdk_cognitoidentity::error::SdkError<_, _>| {
             e.as_service_error()
                 .is_some_and(|s: &aws_sdk_cognitoidentity::operation::get_credentials_for_identity::GetCredentialsForIdentityError| {
@@ -75,6 +77,7 @@ pub async fn credentials(
         action: action.clone(),
         cause: format!("the answer has no {what}"),
         hint: None,
+        denied: None,
     };
     let c = out.credentials().ok_or_else(|| missing("Credentials"))?;
     Ok(Credentials::new(
@@ -84,6 +87,19 @@ pub async fn credentials(
         None,
         "cognito-unauthenticated",
     ))
+}
+
+/// What to send and how long to wait for IAM.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub function: String,
+    pub payload: Vec<u8>,
+    pub asynchronous: bool,
+    /// Ask for the invocation's log tail (`LogType: Tail`, synchronous only).
+    pub tail_logs: bool,
+    pub function_timeout: Duration,
+    /// How long a fresh permission may take to propagate (as long as `up` waits).
+    pub propagation: Duration,
 }
 
 /// Invokes the function with the identity's credentials. `AccessDeniedException`
@@ -97,19 +113,24 @@ pub async fn invoke(
     conf: &SdkConfig,
     progress: &Progress,
     credentials: Credentials,
-    function: &str,
-    payload: Vec<u8>,
-    asynchronous: bool,
-    function_timeout: Duration,
+    request: &Request,
 ) -> Result<Invoked, AwsError> {
+    let Request {
+        function,
+        payload,
+        asynchronous,
+        tail_logs,
+        function_timeout,
+        propagation,
+    } = request;
     let lambda = aws_sdk_lambda::Client::from_conf(
         aws_sdk_lambda::config::Builder::from(conf)
             .credentials_provider(credentials)
             .retry_config(aws_config::retry::RetryConfig::disabled())
-            .timeout_config(super::timeouts(function_timeout + Duration::from_secs(10)))
+            .timeout_config(super::timeouts(*function_timeout + Duration::from_secs(10)))
             .build(),
     );
-    let kind = if asynchronous {
+    let kind = if *asynchronous {
         InvocationType::Event
     } else {
         InvocationType::RequestResponse
@@ -117,7 +138,7 @@ pub async fn invoke(
     let out = retry::while_propagating(
         progress,
         "the unauthenticated role's permission to propagate",
-        ATTACHMENT_TIMEOUT,
+        *propagation,
         |e: &aws_sdk_lambda::error::SdkError<_, _>| {
             e.as_service_error().is_some_and(
                 |s: &aws_sdk_lambda::operation::invoke::InvokeError| {
@@ -130,6 +151,7 @@ pub async fn invoke(
                 .invoke()
                 .function_name(function)
                 .invocation_type(kind.clone())
+                .set_log_type((*tail_logs && !*asynchronous).then_some(LogType::Tail))
                 .payload(Blob::new(payload.clone()))
                 .send()
         },
@@ -148,5 +170,11 @@ pub async fn invoke(
             .payload()
             .map(|b| b.as_ref().to_vec())
             .unwrap_or_default(),
+        log_tail: out.log_result().and_then(|b64| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .ok()
+                .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        }),
     })
 }

@@ -5,6 +5,8 @@ pub mod account;
 pub mod function;
 pub mod identity_pool;
 pub mod invoke;
+pub mod log_events;
+pub mod log_group;
 pub mod pool_roles;
 pub mod retry;
 pub mod role;
@@ -18,7 +20,7 @@ use aws_config::{BehaviorVersion, Region};
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 
-use crate::error::{AwsError, InputError};
+use crate::error::{AwsError, Denied, InputError};
 
 /// How to reach AWS: the global flags, resolved by the standard aws-config
 /// chain where they are not given.
@@ -99,6 +101,7 @@ pub struct Clients {
     pub lambda: aws_sdk_lambda::Client,
     pub cognito: aws_sdk_cognitoidentity::Client,
     pub sts: aws_sdk_sts::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     pub region: String,
     /// The shared configuration, for clients with other credentials.
     pub conf: aws_types::SdkConfig,
@@ -139,6 +142,7 @@ pub async fn connect(opts: &Connect) -> Result<Clients, InputError> {
         }
     };
     check_region(&region)?;
+    let _ = REGION.set(region.clone());
     let Some(provider) = conf.credentials_provider() else {
         return Err(no_credentials(
             "no credentials provider is configured".into(),
@@ -152,6 +156,7 @@ pub async fn connect(opts: &Connect) -> Result<Clients, InputError> {
         lambda: aws_sdk_lambda::Client::new(&conf),
         cognito: aws_sdk_cognitoidentity::Client::new(&conf),
         sts: aws_sdk_sts::Client::new(&conf),
+        logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
         region,
         conf,
         limits,
@@ -194,6 +199,68 @@ pub fn check_region(region: &str) -> Result<(), InputError> {
     }
 }
 
+/// The region of this run, for the hints of failed calls.
+static REGION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Regions launched after 20 March 2019 are off until an account enables
+/// them; until then AWS answers every call there as if the credentials were
+/// invalid (`InvalidClientTokenId`, `UnrecognizedClientException`).
+pub const OPT_IN_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-south-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-west-1",
+    "eu-central-2",
+    "eu-south-1",
+    "eu-south-2",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+];
+
+/// The hint for credentials AWS refused, which in an opt-in region usually
+/// means the region is not enabled.
+pub fn refused_credentials_hint(region: Option<&str>) -> String {
+    match region.filter(|r| OPT_IN_REGIONS.contains(r)) {
+        Some(r) => format!(
+            "{r} is an opt-in region: until the account enables it, AWS refuses every call there as if the credentials were invalid. Enable it (console: Account → AWS Regions, or `aws account enable-region --region-name {r}`) or pick another --region; if it is enabled, refresh the credentials (`aws sso login`) or pick another --profile"
+        ),
+        None => "the credentials were refused; refresh them (`aws sso login`) or pick another --profile".to_string(),
+    }
+}
+
+/// The permission named in AWS's refusal: "User: … is not authorized to
+/// perform: lambda:CreateFunction on resource: arn:… because …".
+pub fn denied_from_message(message: &str) -> Option<Denied> {
+    let after = message.split("perform: ").nth(1)?;
+    let iam_action = after
+        .split_whitespace()
+        .next()?
+        .trim_end_matches([',', '.']);
+    let resource = after
+        .split("on resource: ")
+        .nth(1)
+        .and_then(|r| r.split_whitespace().next())
+        .map(|r| r.trim_end_matches([',', '.']).to_string());
+    Some(Denied {
+        iam_action: iam_action.to_string(),
+        resource,
+    })
+}
+
+const DENIED_CODES: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+];
+
 /// Turns a failed call into an error that names the action and, where it
 /// helps, how to fix it.
 pub fn failed<E, R>(action: impl Into<String>, err: SdkError<E, R>) -> AwsError
@@ -201,17 +268,29 @@ where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     R: std::fmt::Debug,
 {
+    let action = action.into();
+    let mut denied = None;
     let hint = match &err {
         SdkError::DispatchFailure(_) | SdkError::TimeoutError(_) => Some(
             "the AWS endpoint did not answer; check the network, --endpoint-url / AWS_ENDPOINT_URL and --region".to_string(),
         ),
         _ => match err.code() {
             Some("ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "UnrecognizedClientException" | "SignatureDoesNotMatch") => {
-                Some("the credentials were refused; refresh them (`aws sso login`) or pick another --profile".to_string())
+                Some(refused_credentials_hint(REGION.get().map(String::as_str)))
             }
-            Some(code) if code.contains("AccessDenied") => Some(
-                "the credentials lack a permission; see the README for what backend-ctl needs".to_string(),
-            ),
+            Some(code) if DENIED_CODES.contains(&code) => {
+                let found = denied_from_message(err.message().unwrap_or_default()).unwrap_or(Denied {
+                    iam_action: format!("the call made while {action}"),
+                    resource: None,
+                });
+                let on = found.resource.as_deref().map(|r| format!(" on {r}")).unwrap_or_default();
+                let hint = format!(
+                    "these credentials may not call {}{on}. `backend-ctl policy deployer` prints the least-privilege IAM policy that runs every backend-ctl command for this project and stage; attach it to this user or role (README: \"A deployer policy\")",
+                    found.iam_action
+                );
+                denied = Some(found);
+                Some(hint)
+            }
             _ => None,
         },
     };
@@ -220,8 +299,9 @@ where
         None => DisplayErrorContext(&err).to_string(),
     };
     AwsError {
-        action: action.into(),
+        action,
         cause,
         hint,
+        denied,
     }
 }

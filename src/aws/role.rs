@@ -15,6 +15,7 @@ fn decode(action: &str, doc: Option<&str>) -> Result<Value, AwsError> {
         action: action.to_string(),
         cause,
         hint: None,
+        denied: None,
     })
 }
 

@@ -23,6 +23,7 @@ pub async fn find(iam: &Client, role: &str, name: &str) -> Result<Option<Value>,
                 action,
                 cause,
                 hint: None,
+                denied: None,
             }),
         Err(e)
             if e.as_service_error()
