@@ -1,10 +1,10 @@
 //! Carrying out a plan: steps by dependency level, the independent ones at
-//! once. `up`: {execution role, identity pool} → {execution policy, function,
-//! unauthenticated role} → {its policy, pool roles, function waits};
-//! `teardown` the other way round.
+//! once. `up`: {execution role, log group, identity pool} → {execution
+//! policy, function (Active, then its reservation), unauthenticated role} →
+//! {its policy, pool roles}; `teardown` the other way round.
 
 use crate::aws::function::{self, Wait};
-use crate::aws::{identity_pool, pool_roles, role, role_policy, Clients};
+use crate::aws::{identity_pool, log_group, pool_roles, role, role_policy, Clients};
 use crate::desired::{Code, Desired, Names};
 use crate::error::Error;
 use crate::observed::{FunctionState, Observed};
@@ -115,9 +115,11 @@ pub async fn up(
             (_, None) => identity_pool::create(&clients.cognito, &names.pool, &tags).await,
         }
     };
-    let (exec_role, pool_id) = tokio::join!(exec_role, pool_id);
+    let group = log_group_step(clients, progress, desired, observed, plan);
+    let (exec_role, group, pool_id) = tokio::join!(exec_role, group, pool_id);
     let level0 = Error::collect(vec![
         exec_role.map(|()| None),
+        group.map(|()| None),
         pool_id.map(Some).map_err(Error::from),
     ])?;
     let pool_id = level0.into_iter().flatten().next().unwrap_or_default();
@@ -179,6 +181,43 @@ pub async fn up(
     Ok(Applied { pool_id })
 }
 
+/// Creates the log group, puts its retention back, or adopts the untagged
+/// group Lambda made for our function.
+async fn log_group_step(
+    clients: &Clients,
+    progress: &Progress,
+    desired: &Desired,
+    observed: &Observed,
+    plan: &Plan,
+) -> Result<(), Error> {
+    let name = &desired.names.log_group;
+    let days = desired.log_retention_days;
+    say(progress, plan, Kind::LogGroup);
+    match (plan.action(Kind::LogGroup), &observed.log_group) {
+        (Action::Create, _) | (Action::Update(_), None) => {
+            log_group::create(&clients.logs, name, days, &desired.names.tags()).await?
+        }
+        (Action::Update(changes), Some(found)) => {
+            for change in changes {
+                match change {
+                    Change::AdoptLogGroup => {
+                        log_group::tag(&clients.logs, &found.arn, &desired.names.tags()).await?;
+                        progress.done(&format!(
+                            "adopted log group {name}: Lambda made it for our function before backend-ctl made log groups; it now carries our tags"
+                        ));
+                    }
+                    Change::Retention(..) => {
+                        log_group::set_retention(&clients.logs, name, days).await?
+                    }
+                    _ => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
 /// Whether Lambda is still busy with an earlier change (say, from an
 /// interrupted run), which must finish before the next update.
 fn busy(found: &FunctionState) -> Option<Wait> {
@@ -229,7 +268,9 @@ async fn function_chain(
             )
             .await?;
             // Once Active: Lambda refuses changes to a Pending function.
-            function::put_concurrency(lambda, name, spec.reserved_concurrency).await?;
+            if let Some(reserved) = plan.reserve_on_create {
+                reserve(clients, progress, name, reserved).await?;
+            }
         }
         (action, Some(found)) => {
             let changes: &[Change] = match action {
@@ -273,12 +314,50 @@ async fn function_chain(
                 )
                 .await?;
             }
-            if changes.iter().any(|c| matches!(c, Change::Concurrency(..))) {
-                function::put_concurrency(lambda, name, spec.reserved_concurrency).await?;
+            for change in changes {
+                match change {
+                    Change::Concurrency(_, Some(reserved)) => {
+                        reserve(clients, progress, name, *reserved).await?
+                    }
+                    Change::Concurrency(_, None) => {
+                        function::delete_concurrency(lambda, name).await?
+                    }
+                    _ => {}
+                }
             }
         }
     }
     Ok(())
+}
+
+/// Puts the reservation; when the account turns out unable to spare it (a
+/// race with another function's reservation since the plan read the
+/// account), goes on without it and says so, as the plan would have.
+async fn reserve(
+    clients: &Clients,
+    progress: &Progress,
+    name: &str,
+    reserved: u32,
+) -> Result<(), Error> {
+    match function::put_concurrency(&clients.lambda, name, reserved).await? {
+        function::Reserved::Done => Ok(()),
+        function::Reserved::AccountCannotSpare(message) => {
+            let account = crate::aws::account::concurrency(&clients.lambda).await.ok();
+            match account {
+                Some(account) => progress.note(&format!(
+                    "{}",
+                    plan::Note::NoReservation {
+                        wanted: reserved,
+                        account
+                    }
+                )),
+                None => progress.note(&format!(
+                    "reserved concurrency {reserved} is not possible on this account ({message}); the function goes on without a reservation"
+                )),
+            }
+            Ok(())
+        }
+    }
 }
 
 /// Runs a delete step if the plan has it.
@@ -381,7 +460,8 @@ pub async fn teardown(
         ),
     );
     Error::collect(vec![a, b, c, d, e, f])?;
-    let (a, b) = tokio::join!(
+    // The log group after the function, which would otherwise make it again.
+    let (a, b, c) = tokio::join!(
         delete_step(
             progress,
             plan,
@@ -394,6 +474,12 @@ pub async fn teardown(
             Kind::ExecRole,
             role::delete(iam, &names.exec_role)
         ),
+        delete_step(
+            progress,
+            plan,
+            Kind::LogGroup,
+            log_group::delete(&clients.logs, &names.log_group)
+        ),
     );
-    Error::collect(vec![a, b]).map(|_| ())
+    Error::collect(vec![a, b, c]).map(|_| ())
 }

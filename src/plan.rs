@@ -3,7 +3,7 @@
 
 mod model;
 
-pub use model::{Action, Change, Kind, Plan, Step};
+pub use model::{Action, Change, Kind, Note, Plan, Step};
 
 use std::collections::BTreeMap;
 
@@ -11,7 +11,9 @@ use serde_json::Value;
 
 use crate::desired::{Code, Desired, FunctionSpec, Names};
 use crate::error::OwnershipError;
-use crate::observed::{FunctionState, Observed, PoolState, RoleState, Tags};
+use crate::observed::{
+    AccountConcurrency, FunctionState, LogGroupState, Observed, PoolState, RoleState, Tags,
+};
 use crate::policy;
 
 fn foreign(kind: &'static str, name: &str, names: &Names, tags: &Tags) -> OwnershipError {
@@ -56,6 +58,16 @@ pub fn check_ownership<'a>(
     if let Some(function) = &observed.function {
         errors.extend(foreign_function(names, function));
     }
+    if let Some(group) = &observed.log_group {
+        if !log_group_is_ours(names, observed, group) {
+            errors.push(foreign(
+                "CloudWatch log group",
+                &names.log_group,
+                names,
+                &group.tags,
+            ));
+        }
+    }
     match our_pool(names, &observed.pools) {
         Ok(pool) if errors.is_empty() => Ok(pool),
         Ok(_) => Err(errors),
@@ -64,6 +76,18 @@ pub fn check_ownership<'a>(
             Err(errors)
         }
     }
+}
+
+/// Whether the log group is ours: tagged as ours, or untagged while our
+/// function exists (Lambda made it at the first invocation, before backend-ctl
+/// made the group itself; `up` then adopts it).
+pub fn log_group_is_ours(names: &Names, observed: &Observed, group: &LogGroupState) -> bool {
+    names.owns(&group.tags)
+        || (group.tags.is_empty()
+            && observed
+                .function
+                .as_ref()
+                .is_some_and(|f| names.owns(&f.tags)))
 }
 
 /// Our pool among the pools with our name: none, or exactly one with our
@@ -132,7 +156,32 @@ fn policy_step(kind: Kind, name: &str, role: Option<&RoleState>, doc: &Value) ->
     }
 }
 
-/// What differs between the function as found and as desired.
+/// What to do about the reservation: a change, or a note that the account
+/// cannot spare it (AWS keeps min(100, limit) unreserved, so on a new
+/// account with a limit of 10 no reservation is possible at all).
+pub fn concurrency_change(
+    wanted: Option<u32>,
+    found: Option<i32>,
+    account: Option<AccountConcurrency>,
+) -> Result<Option<Change>, Note> {
+    let Some(w) = wanted else {
+        return Ok(found.map(|f| Change::Concurrency(Some(f), None)));
+    };
+    if found.map(i64::from) == Some(i64::from(w)) {
+        return Ok(None);
+    }
+    if let Some(account) = account {
+        // Our own current reservation is freed by the change.
+        let left = i64::from(account.unreserved) + i64::from(found.unwrap_or(0)) - i64::from(w);
+        if left < i64::from(Note::floor(account.limit)) {
+            return Err(Note::NoReservation { wanted: w, account });
+        }
+    }
+    Ok(Some(Change::Concurrency(found, Some(w))))
+}
+
+/// What differs between the function as found and as desired (its
+/// reservation aside: see `concurrency_change`).
 pub fn function_changes(
     spec: &FunctionSpec,
     role_arn: &str,
@@ -168,12 +217,6 @@ pub fn function_changes(
     if code.is_some_and(|c| c.sha256 != found.code_sha256) {
         changes.push(Change::Code);
     }
-    if found.reserved_concurrency.map(i64::from) != Some(i64::from(spec.reserved_concurrency)) {
-        changes.push(Change::Concurrency(
-            found.reserved_concurrency,
-            spec.reserved_concurrency,
-        ));
-    }
     changes
 }
 
@@ -206,12 +249,14 @@ pub fn up(
 ) -> Result<Plan, Vec<OwnershipError>> {
     let names = &desired.names;
     let pool = check_ownership(names, observed)?;
+    let mut notes = Vec::new();
     let mut steps = vec![role_step(
         Kind::ExecRole,
         &names.exec_role,
         observed.exec_role.as_ref(),
         Some(&desired.exec_trust),
     )];
+    steps.push(log_group_step(desired, observed.log_group.as_ref()));
     steps.push(Step {
         kind: Kind::IdentityPool,
         name: names.pool.clone(),
@@ -236,14 +281,35 @@ pub fn up(
         &desired.exec_policy,
     ));
     let exec_role_arn = role_arn(desired, &names.exec_role);
+    let found = observed.function.as_ref();
+    let concurrency = concurrency_change(
+        desired.function.reserved_concurrency,
+        found.and_then(|f| f.reserved_concurrency),
+        observed.concurrency,
+    );
+    let concurrency = match concurrency {
+        Ok(change) => change,
+        Err(note) => {
+            notes.push(note);
+            None
+        }
+    };
+    let mut reserve_on_create = None;
     steps.push(Step {
         kind: Kind::Function,
         name: names.function.clone(),
-        action: match &observed.function {
-            None => Action::Create,
+        action: match found {
+            None => {
+                reserve_on_create = match concurrency {
+                    Some(Change::Concurrency(_, wanted)) => wanted,
+                    _ => None,
+                };
+                Action::Create
+            }
             Some(found) => {
-                let changes =
+                let mut changes =
                     function_changes(&desired.function, &exec_role_arn, found, Some(code));
+                changes.extend(concurrency);
                 Action::update(changes)
             }
         },
@@ -274,7 +340,36 @@ pub fn up(
             },
         },
     });
-    Ok(Plan { steps })
+    Ok(Plan {
+        steps,
+        reserve_on_create,
+        notes,
+    })
+}
+
+/// The log group: created with our tags and retention, its retention put
+/// back, or the untagged one Lambda made for our function adopted (ownership
+/// is checked before).
+fn log_group_step(desired: &Desired, found: Option<&LogGroupState>) -> Step {
+    let want = desired.log_retention_days;
+    let action = match found {
+        None => Action::Create,
+        Some(g) => {
+            let mut changes = Vec::new();
+            if !desired.names.owns(&g.tags) {
+                changes.push(Change::AdoptLogGroup);
+            }
+            if g.retention_days.map(i64::from) != Some(i64::from(want)) {
+                changes.push(Change::Retention(g.retention_days, want));
+            }
+            Action::update(changes)
+        }
+    };
+    Step {
+        kind: Kind::LogGroup,
+        name: desired.names.log_group.clone(),
+        action,
+    }
 }
 
 /// The plan of `teardown`: delete what exists, in reverse dependency order.
@@ -297,6 +392,12 @@ pub fn teardown(names: &Names, observed: &Observed) -> Result<Plan, Vec<Ownershi
         policy_of(&observed.unauth_role),
     );
     delete(Kind::Function, &names.function, observed.function.is_some());
+    // After the function: Lambda would make the group again for a running one.
+    delete(
+        Kind::LogGroup,
+        &names.log_group,
+        observed.log_group.is_some(),
+    );
     delete(
         Kind::ExecPolicy,
         &names.exec_policy,
@@ -313,7 +414,10 @@ pub fn teardown(names: &Names, observed: &Observed) -> Result<Plan, Vec<Ownershi
         &names.exec_role,
         observed.exec_role.is_some(),
     );
-    Ok(Plan { steps })
+    Ok(Plan {
+        steps,
+        ..Plan::default()
+    })
 }
 
 #[cfg(test)]

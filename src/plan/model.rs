@@ -5,12 +5,13 @@ use std::fmt;
 
 use serde_json::{json, Value};
 
-use crate::observed::Extra;
+use crate::observed::{AccountConcurrency, Extra};
 
 /// The resources, in the dependency order of `up`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
     ExecRole,
+    LogGroup,
     IdentityPool,
     ExecPolicy,
     Function,
@@ -23,6 +24,7 @@ impl Kind {
     pub fn label(self) -> &'static str {
         match self {
             Kind::ExecRole => "IAM role",
+            Kind::LogGroup => "CloudWatch log group",
             Kind::ExecPolicy => "IAM role policy",
             Kind::Function => "Lambda function",
             Kind::IdentityPool => "Cognito identity pool",
@@ -48,7 +50,12 @@ pub enum Change {
     Environment(Vec<String>),
     Architecture(String, &'static str),
     Code,
-    Concurrency(Option<i32>, u32),
+    /// Reserved concurrency found → wanted (`None`: no reservation).
+    Concurrency(Option<i32>, Option<u32>),
+    /// Log retention found (`None`: forever) → wanted, in days.
+    Retention(Option<i32>, u32),
+    /// Our tags on the untagged group Lambda made for our function.
+    AdoptLogGroup,
     AllowUnauthenticated(bool),
     ClassicFlow(bool),
     UnauthenticatedRole(Option<String>),
@@ -91,10 +98,19 @@ impl fmt::Display for Change {
             Change::Environment(keys) => write!(f, "environment changed ({})", keys.join(", ")),
             Change::Architecture(a, b) => write!(f, "architecture {a} → {b}"),
             Change::Code => write!(f, "code changed"),
-            Change::Concurrency(a, b) => match a {
-                Some(a) => write!(f, "reserved concurrency {a} → {b}"),
-                None => write!(f, "reserved concurrency none → {b}"),
-            },
+            Change::Concurrency(a, b) => {
+                let a = a.map_or("none".to_string(), |a| a.to_string());
+                let b = b.map_or("none".to_string(), |b| b.to_string());
+                write!(f, "reserved concurrency {a} → {b}")
+            }
+            Change::Retention(a, b) => {
+                let a = a.map_or("forever".to_string(), |a| format!("{a} days"));
+                write!(f, "retention {a} → {b} days")
+            }
+            Change::AdoptLogGroup => write!(
+                f,
+                "adopt the untagged group Lambda made for our function (add our tags)"
+            ),
             Change::AllowUnauthenticated(_) => write!(f, "unauthenticated identities → allowed"),
             Change::ClassicFlow(_) => write!(f, "classic flow → off"),
             Change::UnauthenticatedRole(from) => match from {
@@ -131,10 +147,47 @@ pub struct Step {
     pub action: Action,
 }
 
+/// Something the plan decided that the user should know, though no step shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// The account cannot spare the reservation: the function gets none.
+    NoReservation {
+        wanted: u32,
+        account: AccountConcurrency,
+    },
+}
+
+impl Note {
+    /// How much concurrency AWS keeps unreserved: 100, or the whole limit
+    /// when it is lower (its message says "below its minimum value of [10]"
+    /// on a new account's limit of 10).
+    pub fn floor(limit: i32) -> i32 {
+        limit.min(100)
+    }
+}
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Note::NoReservation { wanted, account } => write!(
+                f,
+                "reserved concurrency {wanted} is not possible on this account: its Lambda limit is {} concurrent executions, {} of them unreserved, and AWS keeps {} unreserved. The function gets no reservation; the account's own limit ({}) caps what callers can run at once. Ask AWS to raise \"Concurrent executions\" (Service Quotas); the next `up` then puts the cap in place.",
+                account.limit,
+                account.unreserved,
+                Note::floor(account.limit),
+                account.limit
+            ),
+        }
+    }
+}
+
 /// The ordered steps of one command.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Plan {
     pub steps: Vec<Step>,
+    /// The reservation to put once a function that is created is Active.
+    pub reserve_on_create: Option<u32>,
+    pub notes: Vec<Note>,
 }
 
 impl Plan {
@@ -175,7 +228,8 @@ impl Plan {
             })
             .collect();
         let (create, update, delete) = self.counts();
-        json!({"steps": steps, "create": create, "update": update, "delete": delete})
+        let notes: Vec<String> = self.notes.iter().map(|n| n.to_string()).collect();
+        json!({"steps": steps, "create": create, "update": update, "delete": delete, "notes": notes})
     }
 }
 
@@ -199,6 +253,10 @@ impl fmt::Display for Plan {
         write!(
             f,
             "{create} to create, {update} to update, {delete} to delete."
-        )
+        )?;
+        for note in &self.notes {
+            write!(f, "\nnote: {note}")?;
+        }
+        Ok(())
     }
 }

@@ -9,15 +9,19 @@ use serde_json::json;
 use crate::config;
 use crate::desired::{Code, Desired, Names};
 use crate::error::OwnershipError;
-use crate::observed::{FunctionState, Observed, PoolRolesState, PoolState, RoleState};
+use crate::observed::{
+    AccountConcurrency, FunctionState, LogGroupState, Observed, PoolRolesState, PoolState,
+    RoleState,
+};
 use crate::policy::{self, Account};
 
 const POOL_ID: &str = "eu-west-1:11111111-2222-3333-4444-555555555555";
 const SECRET: &str = "s3cr3t-value-never-printed";
 const OTHER_ROLE: &str = "arn:aws:iam::123456789012:role/someone-else";
 
-const UP_ORDER: [Kind; 7] = [
+const UP_ORDER: [Kind; 8] = [
     Kind::ExecRole,
+    Kind::LogGroup,
     Kind::IdentityPool,
     Kind::ExecPolicy,
     Kind::Function,
@@ -46,6 +50,18 @@ fn code() -> Code {
     }
 }
 
+/// An established account: 1000 concurrent executions, none reserved.
+const ROOMY: AccountConcurrency = AccountConcurrency {
+    limit: 1000,
+    unreserved: 1000,
+};
+
+/// A brand-new account: 10 concurrent executions, so no reservation fits.
+const NEW_ACCOUNT: AccountConcurrency = AccountConcurrency {
+    limit: 10,
+    unreserved: 10,
+};
+
 fn empty(d: &Desired) -> Observed {
     Observed {
         account: d.account.clone(),
@@ -53,6 +69,19 @@ fn empty(d: &Desired) -> Observed {
         function: None,
         pools: Vec::new(),
         unauth_role: None,
+        log_group: None,
+        concurrency: Some(ROOMY),
+    }
+}
+
+fn our_group(d: &Desired) -> LogGroupState {
+    LogGroupState {
+        arn: format!(
+            "arn:aws:logs:eu-west-1:123456789012:log-group:{}",
+            d.names.log_group
+        ),
+        retention_days: Some(30),
+        tags: d.names.tags(),
     }
 }
 
@@ -98,7 +127,7 @@ fn converged(d: &Desired) -> Observed {
             environment: spec.environment.clone(),
             role: role_arn(d, &names.exec_role),
             code_sha256: code().sha256,
-            reserved_concurrency: Some(spec.reserved_concurrency as i32),
+            reserved_concurrency: spec.reserved_concurrency.map(|r| r as i32),
             tags: names.tags(),
             state: "Active".into(),
             last_update_status: "Successful".into(),
@@ -111,7 +140,17 @@ fn converged(d: &Desired) -> Observed {
             policy: Some(d.invoke_policy.clone()),
             extra: Vec::new(),
         }),
+        log_group: Some(our_group(d)),
+        // Our 5 are reserved already.
+        concurrency: Some(AccountConcurrency {
+            limit: 1000,
+            unreserved: 995,
+        }),
     }
+}
+
+fn group(o: &mut Observed) -> &mut LogGroupState {
+    o.log_group.as_mut().unwrap()
 }
 
 fn func(o: &mut Observed) -> &mut FunctionState {
@@ -154,7 +193,7 @@ fn assert_only(
 }
 
 #[test]
-fn nothing_found_creates_all_seven_in_order() {
+fn nothing_found_creates_all_eight_in_order() {
     let d = desired();
     let plan = up(&d, &empty(&d), &code()).unwrap();
     let steps: Vec<(Kind, &str)> = plan
@@ -164,6 +203,7 @@ fn nothing_found_creates_all_seven_in_order() {
         .collect();
     let expected = [
         (Kind::ExecRole, "shop-dev-exec"),
+        (Kind::LogGroup, "/aws/lambda/shop-dev"),
         (Kind::IdentityPool, "shop-dev"),
         (Kind::ExecPolicy, "shop-dev-exec"),
         (Kind::Function, "shop-dev"),
@@ -176,7 +216,7 @@ fn nothing_found_creates_all_seven_in_order() {
         plan.steps.iter().all(|s| s.action == Action::Create),
         "{plan}"
     );
-    assert_eq!(plan.counts(), (7, 0, 0));
+    assert_eq!(plan.counts(), (8, 0, 0));
     assert!(!plan.is_noop());
 }
 
@@ -184,7 +224,7 @@ fn nothing_found_creates_all_seven_in_order() {
 fn converged_stack_is_a_noop() {
     let d = desired();
     let plan = up(&d, &converged(&d), &code()).unwrap();
-    assert!(plan.steps.len() == 7 && plan.is_noop(), "{plan}");
+    assert!(plan.steps.len() == 8 && plan.is_noop(), "{plan}");
     assert_eq!(plan.counts(), (0, 0, 0));
 }
 
@@ -239,7 +279,7 @@ fn each_single_drift_updates_exactly_its_step() {
         Function,
         update(Change::Code),
     );
-    let no_cap = update(Change::Concurrency(None, 5));
+    let no_cap = update(Change::Concurrency(None, Some(5)));
     assert_only(
         &d,
         "no reserved concurrency",
@@ -247,7 +287,7 @@ fn each_single_drift_updates_exactly_its_step() {
         Function,
         no_cap,
     );
-    let cap = update(Change::Concurrency(Some(100), 5));
+    let cap = update(Change::Concurrency(Some(100), Some(5)));
     assert_only(
         &d,
         "other reserved concurrency",
@@ -275,7 +315,7 @@ fn each_single_drift_updates_exactly_its_step() {
     assert_only(
         &d,
         "exec trust",
-        |o| exec(o).trust = policy::unauth_trust(POOL_ID),
+        |o| exec(o).trust = policy::unauth_trust(&d.account, POOL_ID),
         ExecRole,
         trust.clone(),
     );
@@ -294,7 +334,7 @@ fn each_single_drift_updates_exactly_its_step() {
         ExecPolicy,
         Action::Create,
     );
-    let attacker = policy::unauth_trust("eu-west-1:attacker");
+    let attacker = policy::unauth_trust(&d.account, "eu-west-1:attacker");
     assert_only(
         &d,
         "unauth trusts another pool",
@@ -349,6 +389,134 @@ fn each_single_drift_updates_exactly_its_step() {
         PoolRoles,
         unset,
     );
+    assert_only(
+        &d,
+        "log retention changed",
+        |o| group(o).retention_days = Some(7),
+        LogGroup,
+        update(Change::Retention(Some(7), 30)),
+    );
+    assert_only(
+        &d,
+        "log retention removed (kept forever)",
+        |o| group(o).retention_days = None,
+        LogGroup,
+        update(Change::Retention(None, 30)),
+    );
+    assert_only(
+        &d,
+        "log group gone",
+        |o| o.log_group = None,
+        LogGroup,
+        Action::Create,
+    );
+}
+
+#[test]
+fn the_untagged_group_lambda_made_for_our_function_is_adopted() {
+    let d = desired();
+    let mut o = converged(&d);
+    // As Lambda makes it at the first invocation: no tags, kept forever.
+    group(&mut o).tags.clear();
+    group(&mut o).retention_days = None;
+    let plan = up(&d, &o, &code()).unwrap();
+    assert_eq!(
+        plan.action(Kind::LogGroup),
+        &Action::Update(vec![Change::AdoptLogGroup, Change::Retention(None, 30)])
+    );
+    // Teardown deletes it with the function.
+    let plan = teardown(&d.names, &o).unwrap();
+    assert_eq!(plan.action(Kind::LogGroup), &Action::Delete);
+}
+
+#[test]
+fn an_untagged_group_without_our_function_is_foreign() {
+    let d = desired();
+    let mut o = converged(&d);
+    group(&mut o).tags.clear();
+    o.function = None;
+    let errors = up(&d, &o, &code()).unwrap_err();
+    assert!(
+        matches!(&errors[..], [OwnershipError::Foreign { kind: "CloudWatch log group", name, .. }] if name == "/aws/lambda/shop-dev"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_reservation_the_account_cannot_spare_becomes_a_note_not_a_write() {
+    let d = desired();
+    // Fresh up on a new account: no reservation, a note saying why.
+    let o = Observed {
+        concurrency: Some(NEW_ACCOUNT),
+        ..empty(&d)
+    };
+    let plan = up(&d, &o, &code()).unwrap();
+    assert_eq!(plan.action(Kind::Function), &Action::Create);
+    assert_eq!(plan.reserve_on_create, None);
+    assert_eq!(
+        plan.notes,
+        [Note::NoReservation {
+            wanted: 5,
+            account: NEW_ACCOUNT
+        }]
+    );
+    let shown = plan.to_string();
+    assert!(
+        shown.contains("reserved concurrency 5 is not possible"),
+        "{shown}"
+    );
+    assert!(shown.contains("limit is 10"), "{shown}");
+    assert!(shown.contains("AWS keeps 10 unreserved"), "{shown}");
+    assert_eq!(plan.to_json()["notes"].as_array().unwrap().len(), 1);
+
+    // A converged stack on that account (no reservation) is a no-op.
+    let mut o = converged(&d);
+    func(&mut o).reserved_concurrency = None;
+    o.concurrency = Some(NEW_ACCOUNT);
+    let plan = up(&d, &o, &code()).unwrap();
+    assert!(plan.is_noop(), "{plan}");
+    assert_eq!(plan.notes.len(), 1);
+
+    // Once the limit is raised, the cap is put in place.
+    o.concurrency = Some(ROOMY);
+    let plan = up(&d, &o, &code()).unwrap();
+    assert_eq!(
+        plan.action(Kind::Function),
+        &update(Change::Concurrency(None, Some(5)))
+    );
+    assert!(plan.notes.is_empty());
+}
+
+#[test]
+fn a_fresh_up_on_a_roomy_account_reserves_once_the_function_exists() {
+    let d = desired();
+    let plan = up(&d, &empty(&d), &code()).unwrap();
+    assert_eq!(plan.reserve_on_create, Some(5));
+    assert!(plan.notes.is_empty());
+}
+
+#[test]
+fn the_floor_is_a_hundred_or_the_whole_limit_when_lower() {
+    let acct = |limit, unreserved| Some(AccountConcurrency { limit, unreserved });
+    // 1000 with 900 unreserved: 800 leaves 100, 801 leaves 99.
+    assert_eq!(
+        concurrency_change(Some(800), None, acct(1000, 900)),
+        Ok(Some(Change::Concurrency(None, Some(800))))
+    );
+    assert!(concurrency_change(Some(801), None, acct(1000, 900)).is_err());
+    // Our own reservation counts as free when we change it.
+    assert_eq!(
+        concurrency_change(Some(850), Some(50), acct(1000, 900)),
+        Ok(Some(Change::Concurrency(Some(50), Some(850))))
+    );
+    // Limit 50: the floor is 50, so nothing fits.
+    assert!(concurrency_change(Some(1), None, acct(50, 50)).is_err());
+    // No reservation wanted: an existing one is removed, none is left alone.
+    assert_eq!(
+        concurrency_change(None, Some(5), acct(10, 5)),
+        Ok(Some(Change::Concurrency(Some(5), None)))
+    );
+    assert_eq!(concurrency_change(None, None, acct(10, 10)), Ok(None));
 }
 
 #[test]
@@ -473,6 +641,14 @@ fn foreign_resources_stop_up_and_teardown() {
         "shop-dev",
         "backend-ctl:project=other",
     );
+    let theirs = |o: &mut Observed| group(o).tags = Names::new("other", "dev").tags();
+    assert_foreign(
+        &d,
+        theirs,
+        "CloudWatch log group",
+        "/aws/lambda/shop-dev",
+        "backend-ctl:project=other",
+    );
     let untagged = |o: &mut Observed| drop(o.pools[0].tags.remove(crate::desired::TAG_STAGE));
     assert_foreign(
         &d,
@@ -521,6 +697,7 @@ fn teardown_deletes_everything_in_reverse_dependency_order() {
     let expected = [
         (Kind::UnauthPolicy, "shop-dev-invoke"),
         (Kind::Function, "shop-dev"),
+        (Kind::LogGroup, "/aws/lambda/shop-dev"),
         (Kind::ExecPolicy, "shop-dev-exec"),
         (Kind::UnauthRole, "shop-dev-unauth"),
         (Kind::IdentityPool, "shop-dev"),
@@ -531,8 +708,8 @@ fn teardown_deletes_everything_in_reverse_dependency_order() {
         plan.steps.iter().all(|s| s.action == Action::Delete),
         "{plan}"
     );
-    assert_eq!(plan.counts(), (0, 0, 6));
-    assert_eq!(plan.to_json()["delete"], 6);
+    assert_eq!(plan.counts(), (0, 0, 7));
+    assert_eq!(plan.to_json()["delete"], 7);
 }
 
 #[test]
@@ -565,14 +742,14 @@ fn to_json_and_display_count_the_steps() {
         ),
         (Some(2), Some(1), Some(0))
     );
-    assert_eq!(j["steps"].as_array().unwrap().len(), 7);
+    assert_eq!(j["steps"].as_array().unwrap().len(), 8);
     let created =
         json!({"resource": "IAM role", "name": "shop-dev-exec", "action": "create", "changes": []});
     assert_eq!(j["steps"][0], created);
     let memory = ["memory 512 → 256 MB"];
     let updated = json!({"resource": "Lambda function", "name": "shop-dev", "action": "update", "changes": memory});
-    assert_eq!(j["steps"][3], updated);
-    assert_eq!(j["steps"][1]["action"], "keep");
+    assert_eq!(j["steps"][4], updated);
+    assert_eq!(j["steps"][2]["action"], "keep");
     let shown = plan.to_string();
     assert!(
         shown.ends_with("2 to create, 1 to update, 0 to delete."),
