@@ -65,8 +65,14 @@ pub fn greet(event: Value) -> Result<Greeting, BadRequest> {
     })
 }
 
+/// Answers one event, and says in the function's log what it did.
 async fn handle(event: LambdaEvent<Value>) -> Result<Greeting, BadRequest> {
-    greet(event.payload)
+    let answer = greet(event.payload);
+    match &answer {
+        Ok(greeting) => println!("answered: {}", greeting.greetings),
+        Err(refusal) => println!("refused: {refusal}"),
+    }
+    answer
 }
 
 #[tokio::main]
