@@ -81,6 +81,52 @@ pub enum Command {
         #[arg(long, default_value_t = 9001)]
         port: u16,
     },
+    /// Show the function's log lines (all its log streams, in time order).
+    Logs {
+        /// From how long ago (10m, 2h, 1d) or since when (RFC 3339, e.g. 2026-11-25T09:00:00Z).
+        #[arg(long, default_value = "10m", value_name = "WHEN")]
+        since: String,
+        /// Keep printing new lines as they arrive (about once a second); Ctrl-C stops.
+        #[arg(short, long)]
+        follow: bool,
+        /// Only lines matching this CloudWatch Logs filter pattern (e.g. ERROR, or "Task timed out").
+        #[arg(long, value_name = "PATTERN")]
+        filter: Option<String>,
+    },
+    /// Print an IAM policy document for the people and machines that run backend-ctl.
+    Policy {
+        #[command(subcommand)]
+        which: PolicyKind,
+    },
+    /// Start a backend in your app: the handler crate, config.toml and
+    /// policies/ (in an Android project, under backend/, wired to the app module).
+    Init {
+        /// Where to start (default: the current folder).
+        #[arg(value_name = "DIR")]
+        dir: Option<PathBuf>,
+        /// The project name (default: the Gradle rootProject.name, else the folder's name).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+    },
+    /// Print a shell completion script (bash, zsh, fish, powershell).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyKind {
+    /// The least-privilege policy that runs every command for this project
+    /// and stage; attach it to a deployer user or a CI role.
+    Deployer {
+        /// The account to scope the ARNs to (default: the caller's, from STS).
+        #[arg(long, value_name = "ID")]
+        account_id: Option<String>,
+        /// The partition (aws, aws-us-gov, aws-cn), when --account-id is given.
+        #[arg(long, default_value = "aws", requires = "account_id")]
+        partition: String,
+    },
 }
 
 /// The event to send.
@@ -95,4 +141,8 @@ pub struct Payload {
     /// Fire and forget (invocation type `Event`): no answer is awaited.
     #[arg(long = "async")]
     pub asynchronous: bool,
+    /// Print the end of the invocation's log on stderr (its REPORT line:
+    /// duration, memory, init); needs only lambda:InvokeFunction.
+    #[arg(long, conflicts_with = "asynchronous")]
+    pub logs: bool,
 }

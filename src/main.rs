@@ -15,6 +15,7 @@ mod package;
 mod plan;
 mod policy;
 mod progress;
+mod scaffold;
 
 use clap::Parser;
 

@@ -7,7 +7,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use serde_json::json;
 
 use crate::apply;
-use crate::aws::{account, function, identity_pool, role, Clients};
+use crate::aws::{account, function, identity_pool, log_group, role, Clients};
 use crate::cli::{Cli, Output};
 use crate::config::Config;
 use crate::desired::{Code, Desired, Names};
@@ -18,19 +18,34 @@ use crate::package;
 use crate::plan::{self, Plan};
 use crate::progress::Progress;
 
+/// What `observe` reads besides the resources themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// `plan` and `up`: the pool's roles and the account's concurrency too.
+    ForUp,
+    /// `teardown`: only what exists.
+    ForTeardown,
+}
+
 /// Reads everything under our names in one round of concurrent calls (plus
-/// the reads that need a pool id).
-pub async fn observe(
-    clients: &Clients,
-    names: &Names,
-    with_pool_roles: bool,
-) -> Result<Observed, Error> {
-    let (account, exec_role, unauth_role, function, pools) = tokio::join!(
+/// the reads that need a pool id or a log group's ARN).
+pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<Observed, Error> {
+    let for_up = reads == Reads::ForUp;
+    let concurrency = async {
+        if for_up {
+            account::concurrency(&clients.lambda).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    };
+    let (account, exec_role, unauth_role, function, pools, group, concurrency) = tokio::join!(
         account::find(&clients.sts, &clients.region),
         role::find(&clients.iam, &names.exec_role, &names.exec_policy),
         role::find(&clients.iam, &names.unauth_role, &names.unauth_policy),
         function::find(&clients.lambda, &names.function),
-        identity_pool::find(&clients.cognito, &names.pool, with_pool_roles),
+        identity_pool::find(&clients.cognito, &names.pool, for_up),
+        log_group::find(&clients.logs, &names.log_group),
+        concurrency,
     );
     let mut errors = Vec::new();
     let mut keep = |e: crate::error::AwsError| errors.push(Error::from(e));
@@ -39,8 +54,25 @@ pub async fn observe(
     let unauth_role = unauth_role.map_err(&mut keep).ok();
     let function = function.map_err(&mut keep).ok();
     let pools = pools.map_err(&mut keep).ok();
-    let (Some(account), Some(exec_role), Some(unauth_role), Some(function), Some(pools)) =
-        (account, exec_role, unauth_role, function, pools)
+    let group = group.map_err(&mut keep).ok();
+    let concurrency = concurrency.map_err(&mut keep).ok();
+    let (
+        Some(account),
+        Some(exec_role),
+        Some(unauth_role),
+        Some(function),
+        Some(pools),
+        Some(log_group),
+        Some(concurrency),
+    ) = (
+        account,
+        exec_role,
+        unauth_role,
+        function,
+        pools,
+        group,
+        concurrency,
+    )
     else {
         return Err(Error::all(errors));
     };
@@ -50,6 +82,8 @@ pub async fn observe(
         unauth_role,
         function,
         pools,
+        log_group,
+        concurrency,
     })
 }
 
@@ -109,7 +143,7 @@ async fn prepare(
 ) -> Result<Prepared, Error> {
     let code = package::build(config, progress)?;
     let names = Names::new(&config.project, &config.stage);
-    let observed = observe(clients, &names, true).await?;
+    let observed = observe(clients, &names, Reads::ForUp).await?;
     let desired = Desired::new(config, &observed.account);
     let plan = plan::up(&desired, &observed, &code).map_err(ownership)?;
     Ok(Prepared {
@@ -149,12 +183,19 @@ pub async fn up(
     let pool = observed.pools.iter().find(|p| names.owns(&p.tags));
     let pool_id = match (plan.is_noop(), pool) {
         (true, Some(pool)) => {
+            for note in &plan.notes {
+                progress.note(&note.to_string());
+            }
             progress.done("everything is up to date; nothing to change");
             pool.id.clone()
         }
         _ => {
             if !yes || cli.output == Output::Text {
                 eprintln!("{}\n{plan}", heading(config, clients, "Plan"));
+            } else {
+                for note in &plan.notes {
+                    progress.note(&note.to_string());
+                }
             }
             confirm(yes, "up")?;
             let applied = apply::up(clients, progress, &desired, &observed, &plan, &code).await?;
@@ -266,7 +307,7 @@ pub async fn teardown(
     yes: bool,
 ) -> Result<(), Error> {
     let names = Names::new(&config.project, &config.stage);
-    let observed = observe(clients, &names, false).await?;
+    let observed = observe(clients, &names, Reads::ForTeardown).await?;
     let plan = plan::teardown(&names, &observed).map_err(ownership)?;
     if plan.is_noop() || plan.steps.is_empty() {
         progress.done("nothing to delete");

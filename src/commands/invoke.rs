@@ -80,21 +80,30 @@ pub async fn remote(
         pool.id
     ));
     let identity = invoke::identity(&clients.cognito, &pool.id).await?;
-    let credentials = invoke::credentials(&clients.cognito, progress, &identity).await?;
+    let propagation = clients.limits.propagation_timeout;
+    let credentials =
+        invoke::credentials(&clients.cognito, progress, &identity, propagation).await?;
     progress.step(&format!(
         "invoking {} as identity {identity} (its temporary credentials, not yours)",
         names.function
     ));
-    let out = invoke::invoke(
-        &clients.conf,
-        progress,
-        credentials,
-        &names.function,
-        body,
-        payload.asynchronous,
-        Duration::from_secs(u64::from(config.timeout_s)),
-    )
-    .await?;
+    let request = invoke::Request {
+        function: names.function.clone(),
+        payload: body,
+        asynchronous: payload.asynchronous,
+        tail_logs: payload.logs,
+        function_timeout: Duration::from_secs(u64::from(config.timeout_s)),
+        propagation,
+    };
+    let out = invoke::invoke(&clients.conf, progress, credentials, &request).await?;
+    if let Some(tail) = &out.log_tail {
+        eprintln!("--- the end of this invocation's log ---");
+        eprint!("{tail}");
+        if !tail.ends_with('\n') {
+            eprintln!();
+        }
+        eprintln!("---");
+    }
     if payload.asynchronous {
         println!(
             "accepted (status {}): the function runs on its own",
@@ -124,7 +133,12 @@ fn local_region(cli: &Cli) -> String {
         .unwrap_or_else(|| "us-east-1".into())
 }
 
-fn settings(cli: &Cli, config: &Config, binary: PathBuf) -> local::Settings {
+fn settings(
+    cli: &Cli,
+    config: &Config,
+    binary: PathBuf,
+    launcher: Vec<std::ffi::OsString>,
+) -> local::Settings {
     let names = Names::new(&config.project, &config.stage);
     let region = local_region(cli);
     local::Settings {
@@ -139,6 +153,7 @@ fn settings(cli: &Cli, config: &Config, binary: PathBuf) -> local::Settings {
         environment: config.environment.clone(),
         task_root: binary.parent().map(Path::to_path_buf).unwrap_or_default(),
         binary,
+        launcher,
     }
 }
 
@@ -150,13 +165,25 @@ fn io_error<'a>(action: &'static str, path: &'a Path) -> impl Fn(std::io::Error)
     }
 }
 
-/// Builds and checks the handler as `up` does, and stages the binary for this run.
-fn staged(config: &Config, progress: &Progress) -> Result<PathBuf, Error> {
-    let (built, bytes) = package::checked_binary(config, progress)?;
-    local::stage_binary(&bytes).map_err(|source| Error::Io {
+/// A staged copy of the binary a local run starts, and how.
+struct Staged {
+    binary: PathBuf,
+    launcher: Vec<std::ffi::OsString>,
+}
+
+/// Builds the handler as `up` does (for this machine where Linux binaries
+/// cannot run), says which binary runs and how, and stages it for this run.
+fn staged(config: &Config, progress: &Progress) -> Result<Staged, Error> {
+    let local = package::local_binary(config, progress)?;
+    progress.note(&format!("running {}", local.what));
+    let binary = local::stage_binary(&local.bytes).map_err(|source| Error::Io {
         action: "cannot stage a copy of",
-        path: built,
+        path: local.path,
         source,
+    })?;
+    Ok(Staged {
+        binary,
+        launcher: local.launcher.prefix,
     })
 }
 
@@ -164,18 +191,24 @@ fn staged(config: &Config, progress: &Progress) -> Result<PathBuf, Error> {
 async fn start_local(
     cli: &Cli,
     config: &Config,
-    binary: &Path,
+    staged: &Staged,
 ) -> Result<Arc<LocalFunction>, Error> {
-    LocalFunction::start(settings(cli, config, binary.to_path_buf()))
-        .await
-        .map_err(|source| {
-            local::unstage_binary(binary);
-            Error::Io {
-                action: "cannot start the local Runtime API for",
-                path: binary.to_path_buf(),
-                source,
-            }
-        })
+    let binary = &staged.binary;
+    LocalFunction::start(settings(
+        cli,
+        config,
+        binary.to_path_buf(),
+        staged.launcher.clone(),
+    ))
+    .await
+    .map_err(|source| {
+        local::unstage_binary(binary);
+        Error::Io {
+            action: "cannot start the local Runtime API for",
+            path: binary.to_path_buf(),
+            source,
+        }
+    })
 }
 
 /// `invoke --local`: one invocation of the real handler, built as `up` builds it.
@@ -186,8 +219,8 @@ pub async fn local(
     payload: &Payload,
 ) -> Result<(), Error> {
     let body = read_payload(payload)?;
-    let binary = staged(config, progress)?;
-    let function = start_local(cli, config, &binary).await?;
+    let staged = staged(config, progress)?;
+    let function = start_local(cli, config, &staged).await?;
     let (outcome, timing) = function.invoke(Bytes::from(body)).await;
     function.shutdown().await;
     progress.note(&format!(
@@ -224,11 +257,11 @@ pub async fn dev(cli: &Cli, config: &Config, progress: Progress, port: u16) -> R
             message: format!("cannot listen on 127.0.0.1:{port}: {e}\n  hint: pick another port, e.g. --port 9002"),
         })?;
     let sources = fingerprint(&config.handler_path);
-    let binary = staged(config, &progress)?;
-    let function = start_local(cli, config, &binary).await?;
+    let staged = staged(config, &progress)?;
+    let function = start_local(cli, config, &staged).await?;
     let address = listener
         .local_addr()
-        .map_err(io_error("cannot listen for", &binary))?;
+        .map_err(io_error("cannot listen for", &staged.binary))?;
     let name = Arc::new(Names::new(&config.project, &config.stage).function);
     println!("http://{address}");
     progress.done(&format!(
@@ -288,6 +321,10 @@ fn fingerprint(dir: &Path) -> Vec<(PathBuf, u64, Option<SystemTime>)> {
     out
 }
 
+/// How often `dev` looks at the handler's sources: a save is noticed within
+/// this, so the rebuild (under a second) starts at once.
+const WATCH_EVERY: Duration = Duration::from_millis(100);
+
 /// Rebuilds and restarts the handler when its sources change; a failed
 /// build keeps the last good binary running.
 async fn watch(
@@ -297,7 +334,7 @@ async fn watch(
     progress: Arc<Progress>,
 ) {
     loop {
-        tokio::time::sleep(Duration::from_millis(500)).await;
+        tokio::time::sleep(WATCH_EVERY).await;
         let now = fingerprint(&config.handler_path);
         if now == last {
             continue;
@@ -307,8 +344,8 @@ async fn watch(
         last = now;
         let (cfg, p) = (config.clone(), progress.clone());
         match tokio::task::spawn_blocking(move || staged(&cfg, &p)).await {
-            Ok(Ok(binary)) => {
-                function.replace_binary(binary).await;
+            Ok(Ok(staged)) => {
+                function.replace_binary(staged.binary).await;
                 progress.done("rebuilt; the next invocation starts the new handler");
             }
             Ok(Err(e)) => progress.note(&format!(

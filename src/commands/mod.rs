@@ -3,21 +3,42 @@
 //! into exit codes.
 
 mod deploy;
+mod init;
 mod invoke;
+mod logs;
+mod policy;
+
+use clap::CommandFactory;
 
 use crate::aws::{self, Connect};
-use crate::cli::{Cli, Command, Output};
+use crate::cli::{Cli, Command, Output, PolicyKind};
 use crate::config;
 use crate::error::Error;
 use crate::progress::Progress;
 
 /// Runs the command the user asked for.
 pub async fn run(cli: Cli) -> Result<(), Error> {
-    let config = config::load(&cli.config, &cli.stage)?;
     let progress = Progress::new(cli.output == Output::Json && cli.verbose == 0);
-    let builds = !matches!(
+    // The commands that need no project at all.
+    match &cli.command {
+        Command::Init { dir, name } => {
+            return init::init(&progress, dir.as_deref(), name.as_deref())
+        }
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            clap_complete::generate(*shell, &mut command, "backend-ctl", &mut std::io::stdout());
+            return Ok(());
+        }
+        _ => {}
+    }
+    let config = config::load(&cli.config, &cli.stage)?;
+    let builds = matches!(
         cli.command,
-        Command::Teardown { .. } | Command::Invoke { local: false, .. }
+        Command::Plan
+            | Command::Up { .. }
+            | Command::UpdateCode
+            | Command::Dev { .. }
+            | Command::Invoke { local: true, .. }
     );
     if builds {
         config::check_handler_crate(&config)?;
@@ -29,6 +50,16 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             payload,
         } => return invoke::local(&cli, &config, &progress, payload).await,
         Command::Dev { port } => return invoke::dev(&cli, &config, progress, *port).await,
+        Command::Policy {
+            which:
+                PolicyKind::Deployer {
+                    account_id,
+                    partition,
+                },
+        } => {
+            return policy::deployer(&cli, &config, &progress, account_id.as_deref(), partition)
+                .await
+        }
         _ => {}
     }
     let connect = Connect {
@@ -47,6 +78,25 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Invoke { payload, .. } => {
             invoke::remote(&cli, &config, &clients, &progress, payload).await
         }
-        Command::Dev { .. } => Ok(()),
+        Command::Logs {
+            since,
+            follow,
+            filter,
+        } => {
+            logs::logs(
+                &cli,
+                &config,
+                &clients,
+                &progress,
+                since,
+                *follow,
+                filter.as_deref(),
+            )
+            .await
+        }
+        Command::Dev { .. }
+        | Command::Init { .. }
+        | Command::Completions { .. }
+        | Command::Policy { .. } => Ok(()),
     }
 }

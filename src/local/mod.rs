@@ -41,6 +41,8 @@ impl Outcome {
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub binary: PathBuf,
+    /// What to start the binary under (qemu for the other CPU), if anything.
+    pub launcher: Vec<std::ffi::OsString>,
     pub function_name: String,
     pub function_arn: String,
     pub memory_mb: u32,
@@ -55,7 +57,6 @@ pub struct Settings {
 /// swap it while it runs or before it restarts. Lambda calls that folder
 /// the task root.
 pub fn stage_binary(bytes: &[u8]) -> std::io::Result<PathBuf> {
-    use std::os::unix::fs::PermissionsExt;
     use std::sync::atomic::{AtomicU32, Ordering};
     static RUN: AtomicU32 = AtomicU32::new(0);
     let dir = std::env::temp_dir().join(format!(
@@ -64,9 +65,17 @@ pub fn stage_binary(bytes: &[u8]) -> std::io::Result<PathBuf> {
         RUN.fetch_add(1, Ordering::Relaxed)
     ));
     std::fs::create_dir_all(&dir)?;
-    let path = dir.join("bootstrap");
+    let path = dir.join(if cfg!(windows) {
+        "bootstrap.exe"
+    } else {
+        "bootstrap"
+    });
     std::fs::write(&path, bytes)?;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755))?;
+    }
     Ok(path)
 }
 
@@ -227,7 +236,14 @@ async fn stop(state: &mut State) {
 fn spawn(state: &mut State, api: &RuntimeApi) -> std::io::Result<()> {
     let s = &state.settings;
     let stream = format!("local/[$LATEST]{}", request_id().replace('-', ""));
-    let mut cmd = Command::new(&s.binary);
+    let mut cmd = match s.launcher.split_first() {
+        Some((program, args)) => {
+            let mut cmd = Command::new(program);
+            cmd.args(args).arg(&s.binary);
+            cmd
+        }
+        None => Command::new(&s.binary),
+    };
     cmd.env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")
         .env("LANG", "en_US.UTF-8")
@@ -259,10 +275,17 @@ fn spawn(state: &mut State, api: &RuntimeApi) -> std::io::Result<()> {
 }
 
 fn stderr_stdio() -> Stdio {
-    use std::os::fd::AsFd;
-    match std::io::stderr().as_fd().try_clone_to_owned() {
-        Ok(fd) => Stdio::from(fd),
-        Err(_) => Stdio::null(),
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsFd;
+        match std::io::stderr().as_fd().try_clone_to_owned() {
+            Ok(fd) => Stdio::from(fd),
+            Err(_) => Stdio::null(),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        Stdio::inherit()
     }
 }
 

@@ -1,0 +1,73 @@
+//! `policy deployer`: prints the least-privilege IAM policy that runs every
+//! command for this project and stage, scoped to the caller's account (from
+//! STS) or to `--account-id`.
+
+use crate::aws::{self, account, Connect};
+use crate::cli::Cli;
+use crate::config::Config;
+use crate::desired::Names;
+use crate::error::{Error, InputError};
+use crate::policy::{deployer, Account};
+use crate::progress::Progress;
+
+/// Where the policy's ARNs point, from the flags alone when they say enough.
+fn given_account(cli: &Cli, account_id: &str, partition: &str) -> Result<Account, InputError> {
+    if account_id.len() != 12 || !account_id.chars().all(|c| c.is_ascii_digit()) {
+        return Err(InputError::Flag {
+            flag: "--account-id",
+            message: format!("\"{account_id}\" is not an AWS account id (12 digits)"),
+        });
+    }
+    if !matches!(partition, "aws" | "aws-us-gov" | "aws-cn") {
+        return Err(InputError::Flag {
+            flag: "--partition",
+            message: format!(
+                "\"{partition}\" is not a partition\n  hint: use aws, aws-us-gov or aws-cn"
+            ),
+        });
+    }
+    let region = cli
+        .region
+        .clone()
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+        .ok_or_else(|| InputError::Flag {
+            flag: "--region",
+            message: "the policy names the region's resources, and no region is set\n  hint: pass --region (e.g. --region eu-west-1) or set AWS_REGION".into(),
+        })?;
+    aws::check_region(&region)?;
+    Ok(Account {
+        partition: partition.to_string(),
+        account_id: account_id.to_string(),
+        region,
+    })
+}
+
+pub async fn deployer(
+    cli: &Cli,
+    config: &Config,
+    progress: &Progress,
+    account_id: Option<&str>,
+    partition: &str,
+) -> Result<(), Error> {
+    let account = match account_id {
+        Some(id) => given_account(cli, id, partition)?,
+        None => {
+            let clients = aws::connect(&Connect {
+                region: cli.region.clone(),
+                profile: cli.profile.clone(),
+                endpoint_url: cli.endpoint_url.clone(),
+            })
+            .await?;
+            account::find(&clients.sts, &clients.region).await?
+        }
+    };
+    let names = Names::new(&config.project, &config.stage);
+    let doc = deployer::policy(&names, &account);
+    progress.note(&format!(
+        "the deployer policy of {} (stage {}) in account {}, {}: attach it to the IAM user or role that runs backend-ctl (README: \"A deployer policy\")",
+        names.project, names.stage, account.account_id, account.region
+    ));
+    println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    Ok(())
+}
