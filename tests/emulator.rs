@@ -53,11 +53,21 @@ fn fresh_up_creates_exactly_the_desired_resources() {
                 "iam:PutRolePolicy",
                 "lambda:CreateFunction",
                 "lambda:PutFunctionConcurrency",
+                "logs:CreateLogGroup",
+                "logs:PutRetentionPolicy",
             ]
             .map(String::from)
             .to_vec()
         )
     );
+
+    // The log group: ours, made before the function, logs kept 30 days.
+    let (retention, tags) = aws.log_group(&names.log_group).expect("log group");
+    assert_eq!(retention, Some(30));
+    assert_eq!(tags, our_tags("fresh"));
+    let calls = p.recorder.calls();
+    let at = |action: &str| calls.iter().position(|c| c.action == action).unwrap();
+    assert!(at("CreateLogGroup") < at("CreateFunction"));
 
     // Execution role: Lambda may assume it; tagged as ours.
     let exec = aws.role(&names.exec_role).expect("execution role");
@@ -449,7 +459,7 @@ fn plan_on_an_empty_account_lists_every_creation_and_writes_nothing() {
     let p = Project::new("planempty");
     let plan = p.run(&["plan", "--output", "json"]).ok();
     let plan = summary(&plan);
-    assert_eq!(plan["create"], 7);
+    assert_eq!(plan["create"], 8);
     assert_eq!(plan["update"], 0);
     assert_eq!(p.recorder.writes(), Vec::<String>::new());
     assert!(Aws::new().role(&p.names().exec_role).is_none());
@@ -550,11 +560,17 @@ fn teardown_leaves_nothing_and_twice_is_fine() {
                 "iam:DeleteRolePolicy",
                 "iam:DeleteRolePolicy",
                 "lambda:DeleteFunction",
+                "logs:DeleteLogGroup",
             ]
             .map(String::from)
             .to_vec()
         )
     );
+    assert!(aws.log_group(&names.log_group).is_none());
+    // The log group goes after the function, which would make it again.
+    let calls = p.recorder.calls();
+    let at = |action: &str| calls.iter().position(|c| c.action == action).unwrap();
+    assert!(at("DeleteFunction") < at("DeleteLogGroup"));
     p.recorder.clear();
     let again = p.run(&["teardown", "--yes"]).ok();
     assert!(

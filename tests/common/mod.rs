@@ -94,6 +94,11 @@ pub struct Settings {
     pub timeout_s: u32,
     pub environment: BTreeMap<String, String>,
     pub extra_statements: String,
+    /// `None` leaves `reserved_concurrency` out of the config.
+    pub reserved_concurrency: Option<u32>,
+    pub architecture: &'static str,
+    /// `None` leaves `log_retention_days` out (CloudWatch's default of ours: 30).
+    pub log_retention_days: Option<u32>,
 }
 
 impl Default for Settings {
@@ -103,6 +108,9 @@ impl Default for Settings {
             timeout_s: 10,
             environment: BTreeMap::from([("GREETING_STYLE".into(), "friendly".into())]),
             extra_statements: "[]".into(),
+            reserved_concurrency: Some(10),
+            architecture: "x86_64",
+            log_retention_days: None,
         }
     }
 }
@@ -164,12 +172,20 @@ impl Project {
             .iter()
             .map(|(k, v)| format!("{k} = \"{v}\"\n"))
             .collect();
+        let mut function = format!(
+            "architecture = \"{}\"\nmemory_mb = {}\ntimeout_s = {}\n",
+            s.architecture, s.memory_mb, s.timeout_s
+        );
+        if let Some(r) = s.reserved_concurrency {
+            function.push_str(&format!("reserved_concurrency = {r}\n"));
+        }
+        if let Some(days) = s.log_retention_days {
+            function.push_str(&format!("log_retention_days = {days}\n"));
+        }
         let text = format!(
-            "project = \"{}\"\n\n[handler]\npath = \"{}\"\n\n[function]\nmemory_mb = {}\ntimeout_s = {}\n\n[function.environment]\n{env}\n[app]\nconfig_path = \"app/res/raw/awsconfiguration.json\"\n",
+            "project = \"{}\"\n\n[handler]\npath = \"{}\"\n\n[function]\n{function}\n[function.environment]\n{env}\n[app]\nconfig_path = \"app/res/raw/awsconfiguration.json\"\n",
             self.name,
             self.handler.display(),
-            s.memory_mb,
-            s.timeout_s,
         );
         self.write_raw_config(&text);
         std::fs::create_dir_all(self.dir.path().join("policies")).unwrap();
@@ -199,6 +215,9 @@ impl Project {
             .env("AWS_SECRET_ACCESS_KEY", "testing")
             .env("AWS_REGION", REGION)
             .env("AWS_EC2_METADATA_DISABLED", "true")
+            // The build tools the setup installs (cargo-zigbuild, and python3
+            // with ziglang) come first, whatever this machine has.
+            .env("PATH", tools_path())
             .env("AWS_CONFIG_FILE", self.empty_file("aws-config"))
             .env(
                 "AWS_SHARED_CREDENTIALS_FILE",
@@ -244,6 +263,22 @@ impl Project {
     }
 }
 
+/// `PATH` with the project's `.venv/bin` (cargo-zigbuild, ziglang) first.
+pub fn tools_path() -> std::ffi::OsString {
+    let mut dirs = vec![repo().join(".venv/bin")];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap()
+}
+
+/// An executable on `tools_path()`.
+pub fn which(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&tools_path())
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
 fn handler_target_dir(handler: &Path) -> PathBuf {
     if handler == repo().join("handler") {
         repo().join("handler/target")
@@ -262,6 +297,7 @@ pub struct Names {
     pub pool: String,
     pub unauth_role: String,
     pub unauth_policy: String,
+    pub log_group: String,
 }
 
 impl Names {
@@ -274,6 +310,7 @@ impl Names {
             pool: base.clone(),
             unauth_role: format!("{base}-unauth"),
             unauth_policy: format!("{base}-invoke"),
+            log_group: format!("/aws/lambda/{base}"),
         }
     }
 }
@@ -326,21 +363,42 @@ pub struct Aws {
     pub iam: aws_sdk_iam::Client,
     pub lambda: aws_sdk_lambda::Client,
     pub cognito: aws_sdk_cognitoidentity::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
     rt: tokio::runtime::Runtime,
 }
 
 impl Aws {
     pub fn new() -> Aws {
+        Aws::in_account(None)
+    }
+
+    /// Clients for the emulator's account `id` (moto's `x-moto-account-id`).
+    pub fn for_account(id: &str) -> Aws {
+        Aws::in_account(Some(id))
+    }
+
+    fn in_account(account: Option<&str>) -> Aws {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
         let creds =
             aws_credential_types::Credentials::new("testing", "testing", None, None, "tests");
+        // Through a proxy of its own that only adds the account header.
+        let url = match account {
+            Some(id) => {
+                let recorder = Recorder::start(&emulator().url);
+                recorder.set_account(id);
+                let url = recorder.url.clone();
+                std::mem::forget(recorder);
+                url
+            }
+            None => emulator().url.clone(),
+        };
         let conf = rt.block_on(
             aws_config::defaults(aws_config::BehaviorVersion::latest())
                 .region(aws_config::Region::new(REGION))
-                .endpoint_url(&emulator().url)
+                .endpoint_url(&url)
                 .credentials_provider(creds)
                 .load(),
         );
@@ -348,8 +406,66 @@ impl Aws {
             iam: aws_sdk_iam::Client::new(&conf),
             lambda: aws_sdk_lambda::Client::new(&conf),
             cognito: aws_sdk_cognitoidentity::Client::new(&conf),
+            logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
             rt,
         }
+    }
+
+    /// The log group with this exact name: its retention and tags.
+    pub fn log_group(&self, name: &str) -> Option<(Option<i32>, BTreeMap<String, String>)> {
+        let out = self
+            .block(
+                self.logs
+                    .describe_log_groups()
+                    .log_group_name_prefix(name)
+                    .send(),
+            )
+            .unwrap();
+        let group = out
+            .log_groups()
+            .iter()
+            .find(|g| g.log_group_name() == Some(name))?
+            .clone();
+        let arn = group
+            .log_group_arn()
+            .map(str::to_string)
+            .or_else(|| group.arn().map(|a| a.trim_end_matches(":*").to_string()))
+            .unwrap();
+        let tags = self
+            .block(self.logs.list_tags_for_resource().resource_arn(arn).send())
+            .unwrap()
+            .tags()
+            .cloned()
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        Some((group.retention_in_days(), tags))
+    }
+
+    /// Every message in the log group, in time order.
+    pub fn log_messages(&self, name: &str) -> Vec<String> {
+        let pages: Vec<_> = self
+            .block(
+                self.logs
+                    .filter_log_events()
+                    .log_group_name(name)
+                    .into_paginator()
+                    .send()
+                    .try_collect(),
+            )
+            .unwrap_or_default();
+        let mut events: Vec<(i64, String)> = pages
+            .iter()
+            .flat_map(|p| p.events())
+            .map(|e| {
+                (
+                    e.timestamp().unwrap_or(0),
+                    e.message().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        events.sort_by_key(|(ts, _)| *ts);
+        events.into_iter().map(|(_, m)| m).collect()
     }
 
     pub fn block<F: std::future::Future>(&self, f: F) -> F::Output {
@@ -508,7 +624,13 @@ impl Aws {
                 })
             })
             .collect();
+        let group = self.log_group(&n.log_group).map(|(retention, tags)| {
+            let mut tags: Vec<(String, String)> = tags.into_iter().collect();
+            tags.sort();
+            json!({"retention": retention, "tags": tags})
+        });
         let snapshot = json!({
+            "log_group": group,
             "exec_role": role(&n.exec_role),
             "exec_policy": self.role_policy(&n.exec_role, &n.exec_policy),
             "function": function,
@@ -534,5 +656,6 @@ impl Aws {
             && self.role(&n.unauth_role).is_none()
             && self.function(&n.function).is_none()
             && self.pools(&n.pool).is_empty()
+            && self.log_group(&n.log_group).is_none()
     }
 }

@@ -27,7 +27,7 @@ pub struct Call {
 impl Call {
     /// Whether the call changes anything.
     pub fn is_write(&self) -> bool {
-        !["Get", "List", "Describe"]
+        !["Get", "List", "Describe", "Filter"]
             .iter()
             .any(|p| self.action.starts_with(p))
     }
@@ -79,6 +79,8 @@ struct State {
     rng: u64,
     injected: Vec<Fault>,
     seen: usize,
+    /// The emulator account every request is sent to (`x-moto-account-id`).
+    account: Option<String>,
 }
 
 /// A running proxy; it stops when dropped.
@@ -100,6 +102,7 @@ impl Recorder {
             faults,
             injected: Vec::new(),
             seen: 0,
+            account: None,
         }));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let (url_tx, url_rx) = std::sync::mpsc::channel();
@@ -168,6 +171,12 @@ impl Recorder {
         s.seen = 0;
     }
 
+    /// Sends every later request to the emulator's account `id`, as if the
+    /// CLI's credentials belonged to it (moto's `x-moto-account-id`).
+    pub fn set_account(&self, id: &str) {
+        self.state.lock().unwrap().account = Some(id.to_string());
+    }
+
     /// The faults injected so far.
     pub fn injected(&self) -> Vec<Fault> {
         self.state.lock().unwrap().injected.clone()
@@ -208,6 +217,7 @@ fn throttled(call: &Call) -> Response<Full<Bytes>> {
     let (status, content_type, body, error_type) = match call.service.as_str() {
         "lambda" => (429, "application/json", r#"{"Type":"User","message":"Rate exceeded"}"#, Some("TooManyRequestsException")),
         "cognito-identity" => (400, "application/x-amz-json-1.1", r#"{"__type":"TooManyRequestsException","message":"Rate exceeded"}"#, None),
+        "logs" => (400, "application/x-amz-json-1.1", r#"{"__type":"ThrottlingException","message":"Rate exceeded"}"#, None),
         _ => (400, "text/xml", "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error><RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>", None),
     };
     let mut r = Response::builder()
@@ -244,7 +254,7 @@ async fn forward(
         .map(|b| b.to_bytes())
         .unwrap_or_default();
     let call = classify(&parts.method, &parts.uri, &parts.headers, &body);
-    let (fault, latency, stall) = {
+    let (fault, latency, stall, account) = {
         let mut s = recorded.lock().unwrap();
         s.calls.push(call.clone());
         s.seen += 1;
@@ -259,7 +269,7 @@ async fn forward(
         } else {
             None
         };
-        (fault, s.faults.latency, s.faults.stall)
+        (fault, s.faults.latency, s.faults.stall, s.account.clone())
     };
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
@@ -281,6 +291,9 @@ async fn forward(
         .uri(format!("{upstream}{path}"));
     for (k, v) in &parts.headers {
         out = out.header(k, v);
+    }
+    if let Some(account) = account {
+        out = out.header("x-moto-account-id", account);
     }
     let response = match client.request(out.body(Full::new(body)).unwrap()).await {
         Ok(r) => r,
@@ -324,15 +337,24 @@ fn classify(
     let access_key = scope.first().copied().unwrap_or("").to_string();
     let signed_service = scope.get(3).copied().unwrap_or("").to_string();
     if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
+        // Unsigned calls (GetId, GetCredentialsForIdentity) are Cognito's.
+        let service = if signed_service.is_empty() {
+            "cognito-identity".to_string()
+        } else {
+            signed_service
+        };
         return Call {
-            service: "cognito-identity".into(),
+            service,
             action: target.rsplit('.').next().unwrap_or(target).to_string(),
             access_key,
             at: std::time::Instant::now(),
         };
     }
     let path = uri.path();
-    if path.starts_with("/2015-03-31/") || path.starts_with("/2017-") || path.starts_with("/2019-")
+    if path.starts_with("/2015-03-31/")
+        || path.starts_with("/2016-08-19/")
+        || path.starts_with("/2017-")
+        || path.starts_with("/2019-")
     {
         return Call {
             service: "lambda".into(),
@@ -371,6 +393,7 @@ fn lambda_action(method: &str, path: &str) -> String {
         ("POST", [_, "tags", ..]) => "TagResource",
         ("DELETE", [_, "tags", ..]) => "UntagResource",
         ("GET", [_, "tags", ..]) => "ListTags",
+        ("GET", ["2016-08-19", "account-settings"]) => "GetAccountSettings",
         _ => return format!("{method} {path}"),
     };
     action.to_string()
