@@ -6,6 +6,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 "$root/scripts/setup-venv.sh"
+"$root/scripts/setup-tools.sh"
 
 echo "==> cargo fmt --check" >&2
 cargo fmt --all -- --check

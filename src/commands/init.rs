@@ -162,10 +162,15 @@ pub fn init(progress: &Progress, dir: Option<&Path>, name: Option<&str>) -> Resu
     progress.done(&format!(
         "started backend {} in {}",
         layout.project,
-        layout.backend.display()
+        shown(&layout.backend)
     ));
     print!("{}", next_steps(dir, &layout, &files));
     Ok(())
+}
+
+/// A path as the user would type it: `backend/config.toml`, not `./backend/config.toml`.
+fn shown(path: &Path) -> String {
+    path.strip_prefix(".").unwrap_or(path).display().to_string()
 }
 
 fn next_steps(dir: &Path, layout: &Layout, files: &[File]) -> String {
@@ -183,12 +188,12 @@ fn next_steps(dir: &Path, layout: &Layout, files: &[File]) -> String {
     }
     out.push_str("Created:\n");
     for f in files {
-        out.push_str(&format!("  {}\n", layout.backend.join(&f.path).display()));
+        out.push_str(&format!("  {}\n", shown(&layout.backend.join(&f.path))));
     }
     let config = layout.backend.join("config.toml");
     out.push_str(&format!(
         "\nNext:\n  1. Deploy it (needs AWS credentials; add --region and --profile as you use them):\n       backend-ctl --config {} up\n",
-        config.display()
+        shown(&config)
     ));
     let module = layout.android.as_ref().map_or("app", |a| a.module.as_str());
     out.push_str(&format!(
@@ -197,7 +202,7 @@ fn next_steps(dir: &Path, layout: &Layout, files: &[File]) -> String {
     out.push_str(&format!(
         "  3. The Kotlin call (LambdaInvokerFactory with @LambdaFunction(functionName = \"{}-dev\")) is in backend-ctl's README, \"The app's side\".\n  4. Try it as the app would, then read its logs:\n       backend-ctl --config {c} invoke --payload '{{\"firstName\": \"Ada\", \"lastName\": \"Lovelace\"}}' --logs\n       backend-ctl --config {c} logs\n  Remove everything it made: backend-ctl --config {c} teardown\n",
         layout.project,
-        c = config.display()
+        c = shown(&config)
     ));
     out
 }

@@ -135,11 +135,16 @@ impl Project {
     }
 
     /// Uses a copy of the example handler, so that the test may change it.
-    pub fn with_handler_copy(mut self) -> Project {
+    pub fn with_handler_copy(self) -> Project {
+        self.with_handler_copy_of("handler")
+    }
+
+    /// Uses a copy of the handler crate at `crate_dir` (relative to the repository).
+    pub fn with_handler_copy_of(mut self, crate_dir: &str) -> Project {
         let dest = self.dir.path().join("handler");
         std::fs::create_dir_all(dest.join("src")).unwrap();
         for file in ["Cargo.toml", "Cargo.lock", "src/main.rs"] {
-            std::fs::copy(repo().join("handler").join(file), dest.join(file)).unwrap();
+            std::fs::copy(repo().join(crate_dir).join(file), dest.join(file)).unwrap();
         }
         self.handler = dest;
         self.write_config(&Settings::default());
