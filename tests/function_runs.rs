@@ -47,7 +47,10 @@ fn the_apps_path_gets_the_real_greeting_and_lambdas_errors() {
     let p = Project::new("runs");
     p.up();
     let run = p.run(&["invoke", "--payload", ADA]).ok();
-    assert_eq!(run.stdout().trim(), r#"{"greetings":"Hello, Ada Lovelace."}"#);
+    assert_eq!(
+        run.stdout().trim(),
+        r#"{"greetings":"Hello, Ada Lovelace."}"#
+    );
     // The credential path is the phone's: unsigned Cognito calls, then
     // Invoke signed with the identity's temporary key, not ours.
     let calls = p.recorder.calls();
@@ -97,7 +100,9 @@ fn timeouts_crashes_and_events_behave_as_lambdas() {
     assert_eq!(err["errorType"], "Runtime.ExitError");
 
     // After both, a new process answers.
-    let run = p.run(&["invoke", "--payload", r#"{"hello": "again"}"#]).ok();
+    let run = p
+        .run(&["invoke", "--payload", r#"{"hello": "again"}"#])
+        .ok();
     let body: Value = serde_json::from_str(run.stdout().trim()).unwrap();
     assert_eq!(body["echo"]["hello"], "again");
     assert_eq!(body["env"]["AWS_LAMBDA_FUNCTION_NAME"], names.function);
@@ -108,9 +113,16 @@ fn timeouts_crashes_and_events_behave_as_lambdas() {
     let run = p
         .run(&["invoke", "--async", "--payload", r#"{"sleep_ms": 10}"#])
         .ok();
-    assert!(run.stdout().contains("accepted (status 202)"), "{}", run.stdout());
+    assert!(
+        run.stdout().contains("accepted (status 202)"),
+        "{}",
+        run.stdout()
+    );
     let messages = wait_for_lines(&aws, &names.log_group, "REPORT RequestId:", 4);
-    let reports: Vec<&String> = messages.iter().filter(|m| m.starts_with("REPORT")).collect();
+    let reports: Vec<&String> = messages
+        .iter()
+        .filter(|m| m.starts_with("REPORT"))
+        .collect();
     assert!(reports[0].contains("Status: timeout"), "{reports:#?}");
     assert!(reports[1].contains("Status: error"), "{reports:#?}");
     // The process that timed out and the one that crashed are gone: the next
@@ -145,7 +157,11 @@ fn warm_invocations_reuse_the_process_and_a_code_update_replaces_it() {
         ..Settings::default()
     });
     p.up();
-    assert_ne!(pid(&p), second, "a configuration change starts a new process");
+    assert_ne!(
+        pid(&p),
+        second,
+        "a configuration change starts a new process"
+    );
 }
 
 #[test]
@@ -157,11 +173,17 @@ fn logs_show_start_the_handlers_line_and_report() {
     assert_eq!(run.stdout(), "");
 
     let run = p.run(&["invoke", "--payload", ADA, "--logs"]).ok();
-    assert_eq!(run.stdout().trim(), r#"{"greetings":"Hello, Ada Lovelace."}"#);
+    assert_eq!(
+        run.stdout().trim(),
+        r#"{"greetings":"Hello, Ada Lovelace."}"#
+    );
     let tail = run.stderr();
     assert!(tail.contains("REPORT RequestId:"), "{tail}");
     assert!(tail.contains("Max Memory Used:"), "{tail}");
-    assert!(tail.contains("Init Duration:"), "a cold start says so: {tail}");
+    assert!(
+        tail.contains("Init Duration:"),
+        "a cold start says so: {tail}"
+    );
     assert!(tail.contains("answered: Hello, Ada Lovelace."), "{tail}");
 
     let run = p.run(&["logs", "--since", "5m"]).ok();
@@ -182,7 +204,9 @@ fn logs_show_start_the_handlers_line_and_report() {
     assert!(first[..24].ends_with('Z'), "{first}");
 
     // JSON: one event per line.
-    let run = p.run(&["logs", "--output", "json", "--filter", "answered"]).ok();
+    let run = p
+        .run(&["logs", "--output", "json", "--filter", "answered"])
+        .ok();
     let events: Vec<Value> = run
         .stdout()
         .lines()
@@ -229,7 +253,9 @@ fn logs_follow_picks_up_an_invocation_made_after_it_started_and_stops_on_ctrl_c(
             Err(_) => panic!("--follow showed no REPORT line: {seen:#?}"),
         }
     };
-    assert!(seen.iter().any(|l| l.contains("answered: Hello, Ada Lovelace.")));
+    assert!(seen
+        .iter()
+        .any(|l| l.contains("answered: Hello, Ada Lovelace.")));
     println!(
         "FIGURES logs --follow: REPORT shown {} ms after the invoke started",
         shown_at.duration_since(invoked).as_millis()
@@ -298,7 +324,11 @@ fn an_untagged_group_is_adopted_only_when_our_function_exists() {
     lambdas_own_group(&aws, &names.log_group);
     p.recorder.clear();
     let run = p.up();
-    assert!(run.stderr().contains("adopted log group"), "{}", run.stderr());
+    assert!(
+        run.stderr().contains("adopted log group"),
+        "{}",
+        run.stderr()
+    );
     let mut writes = p.recorder.writes();
     writes.sort();
     assert_eq!(writes, ["logs:PutRetentionPolicy", "logs:TagResource"]);
@@ -309,8 +339,10 @@ fn an_untagged_group_is_adopted_only_when_our_function_exists() {
     // Without our function, the same group is someone else's: up stops.
     let q = Project::new("runsorphan");
     lambdas_own_group(&aws, &q.names().log_group);
-    q.run(&["up", "--yes"])
-        .fails(4, "CloudWatch log group /aws/lambda/runsorphan-dev exists but is not owned");
+    q.run(&["up", "--yes"]).fails(
+        4,
+        "CloudWatch log group /aws/lambda/runsorphan-dev exists but is not owned",
+    );
     assert_eq!(q.recorder.writes(), Vec::<String>::new());
     assert!(aws.function(&q.names().function).is_none());
 }

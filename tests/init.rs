@@ -20,7 +20,10 @@ fn in_dir(p: &Project, dir: &Path, args: &[&str]) -> common::Run {
 /// manifest, a library module.
 fn android_project(root: &Path, settings: &str) {
     std::fs::write(root.join(settings), "pluginManagement { repositories { google() } }\nrootProject.name = \"Weather Now\"\ninclude(\":app\")\ninclude(\":core\")\n").unwrap();
-    for (module, plugin) in [("app", "com.android.application"), ("core", "com.android.library")] {
+    for (module, plugin) in [
+        ("app", "com.android.application"),
+        ("core", "com.android.library"),
+    ] {
         let dir = root.join(module).join("src/main");
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(dir.join("AndroidManifest.xml"), "<manifest/>\n").unwrap();
@@ -59,8 +62,14 @@ fn an_android_project_goes_from_init_to_invoke_to_teardown() {
     let run = in_dir(&p, &root, &["init"]).ok();
     let out = run.stdout();
     assert!(out.contains("app module `app`"), "{out}");
-    assert!(out.contains("backend-ctl --config backend/config.toml up"), "{out}");
-    assert!(out.contains("com.amazonaws:aws-android-sdk-lambda"), "{out}");
+    assert!(
+        out.contains("backend-ctl --config backend/config.toml up"),
+        "{out}"
+    );
+    assert!(
+        out.contains("com.amazonaws:aws-android-sdk-lambda"),
+        "{out}"
+    );
     assert!(out.contains("com.amazonaws:aws-android-sdk-core"), "{out}");
     assert!(out.contains("The app's side"), "{out}");
     let config = std::fs::read_to_string(root.join("backend/config.toml")).unwrap();
@@ -76,14 +85,26 @@ fn an_android_project_goes_from_init_to_invoke_to_teardown() {
     let app_config = root.join("app/src/main/res/raw/awsconfiguration.json");
     let app: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&app_config).unwrap()).unwrap();
-    assert_eq!(app["LambdaInvoker"]["Default"]["FunctionName"], "weather-now-dev");
+    assert_eq!(
+        app["LambdaInvoker"]["Default"]["FunctionName"],
+        "weather-now-dev"
+    );
     let run = in_dir(
         &p,
         &root,
-        &["--config", config_arg, "invoke", "--payload", r#"{"firstName": "Ada", "lastName": "Lovelace"}"#],
+        &[
+            "--config",
+            config_arg,
+            "invoke",
+            "--payload",
+            r#"{"firstName": "Ada", "lastName": "Lovelace"}"#,
+        ],
     )
     .ok();
-    assert_eq!(run.stdout().trim(), r#"{"greetings":"Hello, Ada Lovelace."}"#);
+    assert_eq!(
+        run.stdout().trim(),
+        r#"{"greetings":"Hello, Ada Lovelace."}"#
+    );
     in_dir(&p, &root, &["--config", config_arg, "teardown", "--yes"]).ok();
     assert!(Aws::new().nothing_left("weather-now"));
 }
@@ -112,7 +133,12 @@ fn init_in_an_empty_folder_writes_the_example_in_place() {
     // A DIR argument and --name work from anywhere.
     let other = p.dir.path().join("elsewhere");
     std::fs::create_dir_all(&other).unwrap();
-    in_dir(&p, Path::new("/"), &["init", other.to_str().unwrap(), "--name", "shop"]).ok();
+    in_dir(
+        &p,
+        Path::new("/"),
+        &["init", other.to_str().unwrap(), "--name", "shop"],
+    )
+    .ok();
     let config = std::fs::read_to_string(other.join("config.toml")).unwrap();
     assert!(config.contains("project = \"shop\""), "{config}");
     // An invalid --name is refused with the fix.
@@ -132,7 +158,10 @@ fn init_never_overwrites_and_writes_nothing_when_one_file_exists() {
     std::fs::write(dir.join("policies/execution.json"), "{\"mine\": true}").unwrap();
     let run = in_dir(&p, &dir, &["init"]).fails(2, "policies/execution.json exists already");
     assert!(run.stderr().contains("wrote nothing"), "{}", run.stderr());
-    assert_eq!(files_under(&dir), [PathBuf::from("policies/execution.json")]);
+    assert_eq!(
+        files_under(&dir),
+        [PathBuf::from("policies/execution.json")]
+    );
     assert_eq!(
         std::fs::read_to_string(dir.join("policies/execution.json")).unwrap(),
         "{\"mine\": true}"
@@ -143,7 +172,10 @@ fn init_never_overwrites_and_writes_nothing_when_one_file_exists() {
     android_project(&root, "settings.gradle");
     std::fs::write(root.join("backend/config.toml"), "# mine\n").unwrap();
     in_dir(&p, &root, &["init"]).fails(2, "backend/config.toml exists already");
-    assert_eq!(files_under(&root.join("backend")), [PathBuf::from("config.toml")]);
+    assert_eq!(
+        files_under(&root.join("backend")),
+        [PathBuf::from("config.toml")]
+    );
 }
 
 #[test]
@@ -168,7 +200,11 @@ fn bash_completions_parse_and_complete_the_subcommands() {
     let run = in_dir(&p, p.dir.path(), &["completions", "bash"]).ok();
     let script = p.dir.path().join("backend-ctl.bash");
     std::fs::write(&script, run.stdout()).unwrap();
-    let syntax = Command::new("bash").arg("-n").arg(&script).status().unwrap();
+    let syntax = Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
     assert!(syntax.success(), "bash -n refused the completion script");
     // Ask the function the script registers for backend-ctl what follows `backend-ctl `.
     let probe = format!(
@@ -177,8 +213,22 @@ fn bash_completions_parse_and_complete_the_subcommands() {
     );
     let out = Command::new("bash").arg("-c").arg(probe).output().unwrap();
     let words = String::from_utf8_lossy(&out.stdout);
-    for sub in ["up", "plan", "update-code", "teardown", "invoke", "dev", "logs", "init", "policy", "completions"] {
-        assert!(words.lines().any(|w| w == sub), "{sub} not completed: {words}");
+    for sub in [
+        "up",
+        "plan",
+        "update-code",
+        "teardown",
+        "invoke",
+        "dev",
+        "logs",
+        "init",
+        "policy",
+        "completions",
+    ] {
+        assert!(
+            words.lines().any(|w| w == sub),
+            "{sub} not completed: {words}"
+        );
     }
     for shell in ["zsh", "fish", "powershell"] {
         let run = in_dir(&p, p.dir.path(), &["completions", shell]).ok();

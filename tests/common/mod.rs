@@ -58,15 +58,24 @@ pub fn emulator() -> &'static Emulator {
 /// Sets the emulator's switches for resources named `{scope}...` (see
 /// emulator/backend_ctl_switches.py): Lambda's slow states, IAM propagation.
 pub fn emulator_switches(scope: &str, settings: serde_json::Value) {
-    use std::io::{Read, Write};
     let mut body = settings;
     body["scope"] = serde_json::Value::String(scope.to_string());
-    let body = body.to_string();
+    emulator_post("/backend-ctl/switches", &body.to_string());
+}
+
+/// Sets an emulator account's limits (see emulator/backend_ctl_account.py):
+/// concurrency, memory, denied actions, regions not enabled.
+pub fn emulator_account(settings: serde_json::Value) {
+    emulator_post("/backend-ctl/account", &settings.to_string());
+}
+
+fn emulator_post(path: &str, body: &str) {
+    use std::io::{Read, Write};
     let address = emulator().url.trim_start_matches("http://").to_string();
     let mut stream = std::net::TcpStream::connect(&address).expect("connect to the emulator");
     write!(
         stream,
-        "POST /backend-ctl/switches HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -74,7 +83,7 @@ pub fn emulator_switches(scope: &str, settings: serde_json::Value) {
     stream.read_to_string(&mut answer).unwrap();
     assert!(
         answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
-        "switches refused: {answer}"
+        "{path} refused: {answer}"
     );
 }
 

@@ -48,6 +48,8 @@ pub struct Faults {
     pub cut_after: Option<usize>,
     /// Added to every request, before it is forwarded.
     pub latency: std::time::Duration,
+    /// The first call of this action is applied, then its answer is lost.
+    pub lose_answer_of: Option<&'static str>,
 }
 
 /// The kinds of failure injected, in turn chosen by the seeded sequence.
@@ -260,8 +262,13 @@ async fn forward(
         s.seen += 1;
         let cut = s.faults.cut_after.is_some_and(|k| s.seen > k);
         let roll = next(&mut s.rng);
+        let lose = s.faults.lose_answer_of == Some(call.action.as_str());
         let fault = if cut {
             Some(Fault::Reset)
+        } else if lose {
+            s.faults.lose_answer_of = None;
+            s.injected.push(Fault::LostAnswer);
+            Some(Fault::LostAnswer)
         } else if (roll % 10_000) as f64 / 10_000.0 < s.faults.rate {
             let f = FAULTS[(next(&mut s.rng) % FAULTS.len() as u64) as usize];
             s.injected.push(f);

@@ -1,0 +1,379 @@
+//! A first `up` on a brand-new AWS account, and what real AWS does that a
+//! roomy test account does not: concurrency and memory limits, the KMS
+//! propagation error, a lagging pool list, denied permissions, opt-in
+//! regions; and the deployer policy, checked against every call made.
+//! Accounts are separate emulator accounts (moto's `x-moto-account-id`).
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use common::{emulator_account, emulator_switches, Aws, Project, Settings};
+use serde_json::json;
+
+const ADA: &str = r#"{"firstName": "Ada", "lastName": "Lovelace"}"#;
+
+/// A project whose every call goes to emulator account `account`.
+fn in_account(name: &str, account: &str) -> Project {
+    let p = Project::new(name);
+    p.recorder.set_account(account);
+    p
+}
+
+#[test]
+fn a_new_account_goes_up_without_a_reservation_and_gets_the_cap_when_its_limit_rises() {
+    let account = "100000000010";
+    emulator_account(json!({"account_id": account, "concurrent_executions": 10}));
+    let p = in_account("newacct", account);
+    let aws = Aws::for_account(account);
+    let names = p.names();
+
+    let plan = p.run(&["plan"]).ok();
+    assert!(
+        plan.stdout()
+            .contains("reserved concurrency 10 is not possible on this account"),
+        "{}",
+        plan.stdout()
+    );
+    let run = p.up();
+    assert!(
+        run.stderr()
+            .contains("its Lambda limit is 10 concurrent executions"),
+        "{}",
+        run.stderr()
+    );
+    assert!(!p
+        .recorder
+        .writes()
+        .iter()
+        .any(|w| w.contains("Concurrency")));
+    let f = aws.function(&names.function).unwrap();
+    assert_eq!(
+        f.concurrency()
+            .and_then(|c| c.reserved_concurrent_executions()),
+        None
+    );
+    // The app gets its access: the pool has its role, and the app's path works.
+    p.run(&["invoke", "--payload", ADA]).ok();
+
+    // Converged on such an account: nothing to write.
+    p.recorder.clear();
+    let again = p.up();
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+    assert!(
+        again.stderr().contains("not possible on this account"),
+        "{}",
+        again.stderr()
+    );
+
+    // The limit is raised: the next up puts the cap, and only that.
+    emulator_account(json!({"account_id": account, "concurrent_executions": 1000}));
+    p.recorder.clear();
+    p.up();
+    assert_eq!(p.recorder.writes(), ["lambda:PutFunctionConcurrency"]);
+    let f = aws.function(&names.function).unwrap();
+    assert_eq!(
+        f.concurrency()
+            .and_then(|c| c.reserved_concurrent_executions()),
+        Some(10)
+    );
+
+    p.run(&["teardown", "--yes"]).ok();
+    assert!(aws.nothing_left(&p.name));
+}
+
+#[test]
+fn without_reserved_concurrency_in_the_config_none_is_made_and_an_old_one_goes() {
+    let p = Project::new("noreserve");
+    p.up();
+    let aws = Aws::new();
+    let names = p.names();
+    p.write_config(&Settings {
+        reserved_concurrency: None,
+        ..Settings::default()
+    });
+    let plan = p.run(&["plan"]).ok().stdout();
+    assert!(plan.contains("reserved concurrency 10 → none"), "{plan}");
+    p.recorder.clear();
+    p.up();
+    assert_eq!(p.recorder.writes(), ["lambda:DeleteFunctionConcurrency"]);
+    let f = aws.function(&names.function).unwrap();
+    assert_eq!(
+        f.concurrency()
+            .and_then(|c| c.reserved_concurrent_executions()),
+        None
+    );
+    p.recorder.clear();
+    p.up();
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+}
+
+#[test]
+fn the_kms_grant_error_after_a_new_role_is_waited_out() {
+    // Environment variables (the default config has one) make Lambda's
+    // propagation error the KMS CreateGrant one.
+    emulator_switches("kmswait", json!({"iam_propagation_seconds": 2.0}));
+    let p = Project::new("kmswait");
+    let run = p.up();
+    let creates = p
+        .recorder
+        .calls()
+        .iter()
+        .filter(|c| c.action == "CreateFunction")
+        .count();
+    assert!(creates >= 2, "CreateFunction was not retried ({creates})");
+    assert!(
+        run.stderr().contains("IAM is eventually consistent"),
+        "{}",
+        run.stderr()
+    );
+    assert!(Aws::new().function(&p.names().function).is_some());
+}
+
+#[test]
+fn a_pool_list_that_lags_an_ambiguous_create_still_gives_one_pool() {
+    emulator_switches("lagpool", json!({"identity_pool_list_lag_seconds": 2.5}));
+    let p = Project::with_faults(
+        "lagpool",
+        common::proxy::Faults {
+            lose_answer_of: Some("CreateIdentityPool"),
+            stall: Duration::from_millis(1500),
+            ..Default::default()
+        },
+    );
+    p.run_with(
+        &["up", "--yes"],
+        &[("BACKEND_CTL_ATTEMPT_TIMEOUT_MS", Some("1000"))],
+    )
+    .ok();
+    let creates = p
+        .recorder
+        .calls()
+        .iter()
+        .filter(|c| c.action == "CreateIdentityPool")
+        .count();
+    assert_eq!(creates, 1, "the create was repeated");
+    assert_eq!(Aws::new().pools(&p.names().pool).len(), 1);
+}
+
+#[test]
+fn memory_the_account_refuses_names_the_quota() {
+    let account = "100000003008";
+    emulator_account(json!({"account_id": account, "max_memory_mb": 3008}));
+    let p = in_account("bigmem", account);
+    p.write_config(&Settings {
+        memory_mb: 4096,
+        ..Settings::default()
+    });
+    let run = p.run(&["up", "--yes"]).fails(1, "MemorySize");
+    assert!(
+        run.stderr()
+            .contains("new AWS accounts are limited to 3008 MB"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("function.memory_mb"),
+        "{}",
+        run.stderr()
+    );
+    p.run(&["teardown", "--yes"]).ok();
+    assert!(Aws::for_account(account).nothing_left(&p.name));
+}
+
+#[test]
+fn a_denied_permission_names_the_action_and_the_deployer_policy() {
+    let account = "100000000403";
+    emulator_account(json!({"account_id": account, "deny": ["lambda:CreateFunction"]}));
+    let p = in_account("denied", account);
+    let run = p.run(&["up", "--yes"]).fails(7, "lambda:CreateFunction");
+    let err = run.stderr();
+    assert!(
+        err.contains("arn:aws:lambda:us-east-1:100000000403:function:denied-dev"),
+        "{err}"
+    );
+    assert!(err.contains("backend-ctl policy deployer"), "{err}");
+    // A denied read, before any write, is the same exit code.
+    emulator_account(json!({"account_id": account, "deny": ["lambda:GetAccountSettings"]}));
+    p.recorder.clear();
+    p.run(&["plan"]).fails(7, "lambda:GetAccountSettings");
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+    emulator_account(json!({"account_id": account}));
+    p.run(&["teardown", "--yes"]).ok();
+}
+
+#[test]
+fn an_opt_in_region_that_is_not_enabled_is_named() {
+    let account = "100000000017";
+    emulator_account(json!({"account_id": account, "disabled_regions": ["af-south-1"]}));
+    let p = in_account("optin", account);
+    let run = p
+        .run(&["--region", "af-south-1", "plan"])
+        .fails(1, "af-south-1 is an opt-in region");
+    assert!(run.stderr().contains("enable-region"), "{}", run.stderr());
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+}
+
+/// Every IAM action the deployer's credentials used: signed with the
+/// deployer's key (not the app identity's), STS aside (it needs no permission).
+fn deployer_actions(p: &Project) -> BTreeSet<String> {
+    let mut actions = BTreeSet::new();
+    for call in p.recorder.calls() {
+        if call.access_key != "testing" || call.service == "sts" {
+            continue;
+        }
+        actions.insert(format!("{}:{}", call.service, call.action));
+        // GetFunction returns the tags only with lambda:ListTags.
+        if call.service == "lambda" && call.action == "GetFunction" {
+            actions.insert("lambda:ListTags".into());
+        }
+    }
+    actions
+}
+
+#[test]
+fn the_deployer_policy_allows_every_call_every_command_makes() {
+    let p = Project::new("deployer").with_handler_copy();
+    let aws = Aws::new();
+    let names = p.names();
+    // Fresh up, plan, invoke with logs, logs, update-code of a change.
+    p.up();
+    p.run(&["plan"]).ok();
+    p.run(&["invoke", "--payload", ADA, "--logs"]).ok();
+    p.run(&["logs"]).ok();
+    let main = p.handler.join("src/main.rs");
+    let source = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, source.replace("Hello, {first}", "Hi, {first}")).unwrap();
+    p.run(&["update-code"]).ok();
+    // Drift everywhere `up` puts things back, and a reservation removed.
+    aws.block(
+        aws.iam
+            .put_role_policy()
+            .role_name(&names.exec_role)
+            .policy_name("added-by-hand")
+            .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::x"}]}).to_string())
+            .send(),
+    )
+    .unwrap();
+    let managed = aws
+        .block(
+            aws.iam
+                .create_policy()
+                .policy_name("deployer-test-extra")
+                .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::x"}]}).to_string())
+                .send(),
+        )
+        .unwrap();
+    aws.block(
+        aws.iam
+            .attach_role_policy()
+            .role_name(&names.unauth_role)
+            .policy_arn(managed.policy().unwrap().arn().unwrap())
+            .send(),
+    )
+    .unwrap();
+    aws.block(
+        aws.iam
+            .update_assume_role_policy()
+            .role_name(&names.exec_role)
+            .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}).to_string())
+            .send(),
+    )
+    .unwrap();
+    aws.block(
+        aws.logs
+            .put_retention_policy()
+            .log_group_name(&names.log_group)
+            .retention_in_days(1)
+            .send(),
+    )
+    .unwrap();
+    let pool = aws.pools(&names.pool)[0].identity_pool_id().to_string();
+    aws.block(
+        aws.cognito
+            .update_identity_pool()
+            .identity_pool_id(&pool)
+            .identity_pool_name(&names.pool)
+            .allow_unauthenticated_identities(true)
+            .allow_classic_flow(true)
+            .set_identity_pool_tags(Some(
+                [
+                    ("backend-ctl:project".to_string(), p.name.clone()),
+                    ("backend-ctl:stage".to_string(), "dev".to_string()),
+                ]
+                .into(),
+            ))
+            .send(),
+    )
+    .unwrap();
+    aws.block(
+        aws.cognito
+            .set_identity_pool_roles()
+            .identity_pool_id(&pool)
+            .roles(
+                "unauthenticated",
+                "arn:aws:iam::123456789012:role/someone-else",
+            )
+            .send(),
+    )
+    .unwrap();
+    p.write_config(&Settings {
+        memory_mb: 256,
+        reserved_concurrency: None,
+        ..Settings::default()
+    });
+    p.up();
+    p.run(&["teardown", "--yes"]).ok();
+    assert!(aws.nothing_left(&p.name));
+
+    let used = deployer_actions(&p);
+    for expected in [
+        "iam:DetachRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "cognito-identity:UpdateIdentityPool",
+        "cognito-identity:SetIdentityPoolRoles",
+        "lambda:DeleteFunctionConcurrency",
+        "lambda:UpdateFunctionCode",
+        "logs:FilterLogEvents",
+        "logs:DeleteLogGroup",
+    ] {
+        assert!(
+            used.contains(expected),
+            "the scenario never called {expected}: {used:?}"
+        );
+    }
+    // The policy, as the command prints it for this project.
+    let printed = p.run(&["policy", "deployer"]).ok().stdout();
+    let policy: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    let allowed: BTreeSet<String> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| match &s["Action"] {
+            serde_json::Value::String(a) => vec![a.clone()],
+            serde_json::Value::Array(list) => list
+                .iter()
+                .filter_map(|a| a.as_str().map(String::from))
+                .collect(),
+            _ => vec![],
+        })
+        .collect();
+    let missing: Vec<&String> = used.difference(&allowed).collect();
+    assert!(missing.is_empty(), "the deployer policy lacks {missing:?}");
+    // And PassRole, which no call shows: CreateFunction and SetIdentityPoolRoles need it.
+    assert!(allowed.contains("iam:PassRole"));
+    // Least privilege as parliament sees it.
+    let out = std::process::Command::new(common::repo().join(".venv/bin/parliament"))
+        .arg("--string")
+        .arg(&printed)
+        .arg("--json")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "parliament: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
