@@ -771,8 +771,11 @@ fn invoke_takes_the_apps_path_with_the_identitys_own_credentials() {
     p.recorder.clear();
     let event = r#"{"firstName":"Ada","lastName":"Lovelace"}"#;
     let run = p.run(&["invoke", "--payload", event]).ok();
-    // The emulator's Lambda echoes the event instead of running the handler.
-    assert_eq!(run.stdout().trim(), event);
+    // The emulator's Lambda ran the uploaded handler.
+    assert_eq!(
+        run.stdout().trim(),
+        r#"{"greetings":"Hello, Ada Lovelace."}"#
+    );
 
     let calls = p.recorder.calls();
     let at = |action: &str| {
@@ -942,7 +945,7 @@ fn invoke_waits_while_the_role_attachment_propagates() {
     );
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
-        r#"{"firstName":"A","lastName":"B"}"#
+        r#"{"greetings":"Hello, A B."}"#
     );
 }
 

@@ -60,7 +60,13 @@ fn no_secret_appears_in_any_output_even_at_vv() {
     for args in [
         &["-vv", "up", "--yes"][..],
         &["-vv", "plan"],
-        &["-vv", "invoke", "--payload", "{}"],
+        &[
+            "-vv",
+            "invoke",
+            "--logs",
+            "--payload",
+            r#"{"firstName": "Ada", "lastName": "Lovelace"}"#,
+        ],
         &["-vv", "update-code"],
         &["-vv", "--output", "json", "up", "--yes"],
         &["-vv", "teardown", "--yes"],
