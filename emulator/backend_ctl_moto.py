@@ -24,8 +24,15 @@ Importing it patches moto in-process:
 * Lambda runs without Docker (``{"lambda": {"use_docker": false}}``), set
   before any function exists: the setting selects a separate store.
 * Opt-in, scoped AWS behaviours (Lambda Pending / InProgress states, IAM
-  propagation delay), switched on over ``/backend-ctl/switches``: see
-  ``backend_ctl_switches``.
+  propagation delay, identity pool list lag), switched on over
+  ``/backend-ctl/switches``: see ``backend_ctl_switches``.
+* Per-account settings (``/backend-ctl/account``): Lambda's
+  GetAccountSettings, concurrency floor and memory limit
+  (``backend_ctl_account``), denied IAM actions and disabled regions
+  (``backend_ctl_access``).
+* Lambda runs the function's code: Invoke, logs, Code.Location,
+  Architectures on UpdateFunctionCode (``backend_ctl_lambda_api``, over
+  ``backend_ctl_lambda``).
 
 Errors are moto ``JsonRESTError``s: HTTP 400 with
 ``{"__type": "<Code>", "message": "..."}``, as the AWS JSON 1.1 protocol does.
@@ -51,6 +58,10 @@ from moto.cognitoidentity.utils import get_random_identity_id
 from moto.core.exceptions import JsonRESTError
 from moto.moto_api._internal.models import moto_api_backend
 
+import backend_ctl_access
+import backend_ctl_account
+import backend_ctl_lambda_api
+import backend_ctl_lambda_logs
 import backend_ctl_switches
 
 MAX_RESULTS_LIMIT = 60
@@ -130,6 +141,7 @@ class _BackendPatch:
         pool.roles, pool.role_mappings = {}, {}
         pool.identity_ids = set()
         pool.sequence = next(_pool_sequence)
+        backend_ctl_switches.mark_pool_created(pool)
         self.identity_pools[pool.identity_pool_id] = pool
         self.pools_identities[pool.identity_pool_id] = {
             "IdentityPoolId": pool.identity_pool_id,
@@ -159,7 +171,7 @@ class _BackendPatch:
     ) -> str:
         start = _decode_token(next_token) if next_token else 0
         pools = sorted(self.identity_pools.values(), key=lambda p: p.sequence)
-        pools = [p for p in pools if p.sequence >= start]
+        pools = [p for p in pools if p.sequence >= start and backend_ctl_switches.pool_listed(p)]
         page, rest = pools[:max_results], pools[max_results:]
         result: dict[str, Any] = {
             "IdentityPools": [
@@ -370,6 +382,10 @@ def install() -> None:
     _install(CognitoIdentityResponse, _ResponsePatch)
     moto_api_backend.set_config({"lambda": {"use_docker": False}})
     backend_ctl_switches.install()
+    backend_ctl_account.install()  # validation wraps the switches' role checks
+    backend_ctl_lambda_api.install()
+    backend_ctl_lambda_logs.install()
+    backend_ctl_access.install()  # outermost: refuses before any other route
 
 
 install()

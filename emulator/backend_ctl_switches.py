@@ -6,15 +6,16 @@ A test turns them on for its own resources, by name prefix, over HTTP:
                                     "lambda_pending_seconds": 1.0,
                                     "lambda_update_seconds": 1.0,
                                     "iam_propagation_seconds": 1.0,
-                                    "lambda_fail_reason": "..."}
+                                    "lambda_fail_reason": "...",
+                                    "identity_pool_list_lag_seconds": 1.0}
     GET    /backend-ctl/switches   -> {"scopes": {"<prefix>": {<all fields>}}}
     DELETE /backend-ctl/switches[?scope=<prefix>]   clears one scope, or all
 
 Every field but ``scope`` is optional (0 / null = off); a POST replaces that
-scope's settings. A Lambda function or IAM role whose name starts with a scope
-gets that scope's settings (the longest matching scope wins); other names
-behave as plain moto. Settings are read when a change begins, and states are
-computed from the clock on every read:
+scope's settings. A Lambda function, IAM role or identity pool whose name
+starts with a scope gets that scope's settings (the longest matching scope
+wins); other names behave as plain moto. Settings are read when a change
+begins, and states are computed from the clock on every read:
 
 * CreateFunction -> ``State: Pending`` for lambda_pending_seconds, then
   ``Active`` (``Failed`` with StateReason = lambda_fail_reason if set);
@@ -25,7 +26,17 @@ computed from the clock on every read:
 * CreateRole / UpdateAssumeRolePolicy -> for iam_propagation_seconds, Lambda
   CreateFunction / UpdateFunctionConfiguration naming that role answer
   InvalidParameterValueException "The role defined for the function cannot be
-  assumed by Lambda.", as AWS does while IAM propagates.
+  assumed by Lambda.", as AWS does while IAM propagates; when the function
+  has environment variables (its new ones, or the ones it keeps), Lambda's
+  KMS grant for them fails first: InvalidParameterValueException "Lambda was
+  unable to configure access to your environment variables because the KMS
+  key is invalid for CreateGrant. Please check your KMS key settings. KMS
+  Exception: InvalidArnException KMS Message: ARN does not refer to a valid
+  principal: <role arn>" (the text of hashicorp/terraform-provider-aws
+  issue 4633 / PR 5849, which retries on it);
+* CreateIdentityPool -> for identity_pool_list_lag_seconds the pool is
+  missing from ListIdentityPools (DescribeIdentityPool finds it at once), as
+  AWS's eventually consistent list does.
 
 ``lambda_fail_reason`` makes every Lambda transition of the scope whose delay
 is > 0 end ``Failed`` (a 0 delay means no transition at all). POST
@@ -49,6 +60,11 @@ from werkzeug.wrappers import Request, Response
 
 PATH = "/backend-ctl/switches"
 ROLE_NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
+KMS_GRANT_FAILED = (
+    "Lambda was unable to configure access to your environment variables because the KMS key "
+    "is invalid for CreateGrant. Please check your KMS key settings. KMS Exception: "
+    "InvalidArnException KMS Message: ARN does not refer to a valid principal: {}"
+)
 BUSY = "The operation cannot be performed at this time."
 
 
@@ -60,6 +76,7 @@ class Switches:
     lambda_update_seconds: float = 0.0
     iam_propagation_seconds: float = 0.0
     lambda_fail_reason: str | None = None
+    identity_pool_list_lag_seconds: float = 0.0
 
 
 _scopes: dict[str, Switches] = {}
@@ -226,14 +243,34 @@ def _mark_role_changed(role: Any) -> None:
     role._bc_propagated_at = time.monotonic() + seconds
 
 
-def _check_role_assumable(account_id: str, region: str, role_arn: Any) -> None:
+def _check_role_assumable(account_id: str, region: str, role_arn: Any, variables: Any) -> None:
     """Refuse a role that was created or re-trusted too recently to be assumed."""
     if not isinstance(role_arn, str):
         return
     roles = iam_backends[account_id][get_partition(region)].roles.values()
     role = next((r for r in roles if r.arn == role_arn), None)
     if role is not None and time.monotonic() < getattr(role, "_bc_propagated_at", 0.0):
+        if variables:  # the KMS grant for the environment fails before the role check
+            raise InvalidParameterValueException(KMS_GRANT_FAILED.format(role_arn))
         raise InvalidParameterValueException(ROLE_NOT_ASSUMABLE)
+
+
+def _variables(spec: dict[str, Any]) -> Any:
+    environment = spec.get("Environment")
+    return environment.get("Variables") if isinstance(environment, dict) else None
+
+
+# --- identity pool list lag -------------------------------------------------------------
+
+
+def mark_pool_created(pool: Any) -> None:
+    """Hide a new pool from ListIdentityPools for its scope's lag."""
+    lag = switches_for(pool.identity_pool_name).identity_pool_list_lag_seconds
+    pool._bc_listed_at = time.monotonic() + lag
+
+
+def pool_listed(pool: Any) -> bool:
+    return time.monotonic() >= getattr(pool, "_bc_listed_at", 0.0)
 
 
 # --- installing -----------------------------------------------------------------
@@ -260,13 +297,14 @@ def install() -> None:
         return _overlay_states(fn_config(self, on_create=on_create), self)
 
     def create_function(self: Any, spec: dict[str, Any]) -> Any:
-        _check_role_assumable(self.account_id, self.region_name, spec.get("Role"))
+        _check_role_assumable(self.account_id, self.region_name, spec.get("Role"), _variables(spec))
         return create(self, spec)
 
     def update_function_configuration(self: Any, name: str, qualifier: Any, body: dict) -> Any:
         fn = self.get_function(name, qualifier)
         _check_idle(fn)  # a conflict is reported before a role problem
-        _check_role_assumable(self.account_id, self.region_name, body.get("Role"))
+        variables = _variables(body) if "Environment" in body else fn.environment_vars
+        _check_role_assumable(self.account_id, self.region_name, body.get("Role"), variables)
         return _begin_update(fn, lambda: update_config(self, name, qualifier, body))
 
     def update_function_code(self: Any, name: str, qualifier: Any, body: dict) -> Any:

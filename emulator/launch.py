@@ -8,6 +8,7 @@ everything else goes to stderr. It exits with status 0 on SIGTERM or SIGINT,
 and when its stdin reaches EOF, so a test harness that spawns it with a piped
 stdin never leaks a server when the harness dies. From a shell script that
 runs it in the background (stdin is /dev/null there), pass --no-stdin-watch.
+On its way out it stops every Lambda process it started.
 """
 
 import argparse
@@ -16,6 +17,7 @@ import signal
 import sys
 import threading
 
+import backend_ctl_lambda
 import backend_ctl_moto  # noqa: F401  patches moto; must precede the server
 from moto.server import ThreadedMotoServer
 
@@ -52,6 +54,7 @@ def main() -> int:
     while not stop.wait(timeout=1.0):  # a timeout keeps signals responsive
         pass
     server.stop()
+    backend_ctl_lambda.stop_all()
     return 0
 
 

@@ -28,6 +28,9 @@ TRUST = json.dumps({
                    "Action": "sts:AssumeRole"}],
 })
 NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
+KMS_GRANT = ("Lambda was unable to configure access to your environment variables because the KMS "
+             "key is invalid for CreateGrant. Please check your KMS key settings. KMS Exception: "
+             "InvalidArnException KMS Message: ARN does not refer to a valid principal: {}")
 BUSY = "The operation cannot be performed at this time."
 FAST_WAITER = {"Delay": 0.1, "MaxAttempts": 40}
 
@@ -81,10 +84,10 @@ def make_role(iam, name: str) -> str:
     return iam.create_role(RoleName=name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
 
 
-def make_function(lam, name: str, role_arn: str) -> dict:
+def make_function(lam, name: str, role_arn: str, **kwargs) -> dict:
     return lam.create_function(
         FunctionName=name, Runtime="provided.al2023", Handler="bootstrap",
-        Role=role_arn, Code={"ZipFile": zip_bytes()},
+        Role=role_arn, Code={"ZipFile": zip_bytes()}, **kwargs,
     )
 
 
@@ -132,6 +135,7 @@ def test_endpoint_contract(endpoint):
     assert listed["scopes"][a] == {
         "lambda_pending_seconds": 2.0, "lambda_update_seconds": 0.0,
         "iam_propagation_seconds": 0.0, "lambda_fail_reason": None,
+        "identity_pool_list_lag_seconds": 0.0,
     }
     assert listed["scopes"][b]["iam_propagation_seconds"] == 3.5
     assert call(endpoint, "GET")[1] == listed
@@ -274,6 +278,58 @@ def test_iam_propagation_window(endpoint, iam, lam, scope):
 
     wait_until(updated)
     assert time.monotonic() - start >= 0.9
+
+
+def test_iam_propagation_with_environment_variables_fails_the_kms_grant(endpoint, iam, lam, scope):
+    switch(endpoint, scope, iam_propagation_seconds=5.0)
+    role_arn = make_role(iam, scope + "role")
+    variables = {"Variables": {"STAGE": "dev"}}
+    with pytest.raises(ClientError) as excinfo:
+        make_function(lam, scope + "fn", role_arn, Environment=variables)
+    assert error_of(excinfo) == ("InvalidParameterValueException", 400, KMS_GRANT.format(role_arn))
+    with pytest.raises(ClientError) as excinfo:
+        make_function(lam, scope + "fn", role_arn, Environment={"Variables": {}})
+    assert error_of(excinfo) == ("InvalidParameterValueException", 400, NOT_ASSUMABLE)
+
+    make_function(lam, scope + "fn", make_role(iam, unique("settled")), Environment=variables)
+    with pytest.raises(ClientError) as excinfo:  # the function keeps its variables
+        lam.update_function_configuration(FunctionName=scope + "fn", Role=role_arn)
+    assert error_of(excinfo) == ("InvalidParameterValueException", 400, KMS_GRANT.format(role_arn))
+    with pytest.raises(ClientError) as excinfo:  # ... unless the update drops them
+        lam.update_function_configuration(FunctionName=scope + "fn", Role=role_arn,
+                                          Environment={"Variables": {}})
+    assert error_of(excinfo) == ("InvalidParameterValueException", 400, NOT_ASSUMABLE)
+
+
+def test_identity_pool_list_lag(endpoint, scope):
+    cognito = boto3.client("cognito-identity", endpoint_url=endpoint, region_name=REGION)
+    switch(endpoint, scope + "slow-", identity_pool_list_lag_seconds=300)
+    switch(endpoint, scope + "quick-", identity_pool_list_lag_seconds=0.5)
+
+    def create(name: str) -> str:
+        return cognito.create_identity_pool(IdentityPoolName=name,
+                                            AllowUnauthenticatedIdentities=True)["IdentityPoolId"]
+
+    def listed() -> set[str]:
+        pools, token = set(), None
+        while True:
+            page = cognito.list_identity_pools(MaxResults=60, **({"NextToken": token} if token else {}))
+            pools |= {p["IdentityPoolId"] for p in page["IdentityPools"]}
+            token = page.get("NextToken")
+            if not token:
+                return pools
+
+    slow, prompt = create(scope + "slow-pool"), create(unique("prompt"))
+    assert cognito.describe_identity_pool(IdentityPoolId=slow)["IdentityPoolName"] == scope + "slow-pool"
+    pools = listed()
+    assert prompt in pools and slow not in pools
+
+    start = time.monotonic()
+    quick = create(scope + "quick-pool")
+    wait_until(lambda: quick in listed())
+    assert time.monotonic() - start >= 0.5  # hidden for its scope's lag, then listed
+    call(endpoint, "DELETE", query=f"?scope={scope}slow-")
+    call(endpoint, "DELETE", query=f"?scope={scope}quick-")
 
 
 # --- scoping -------------------------------------------------------------------------

@@ -1,0 +1,223 @@
+"""Helpers for the Lambda tests: a Python bootstrap, zips, tiny ELF programs, clients.
+
+BOOTSTRAP is a custom runtime (``#!/usr/bin/python3``) that implements the
+runtime API loop with urllib. The event's "action" picks what it does:
+echo (default), greet, fail (posts an invocation error), sleep, wait (until
+a file exists), release (creates that file), exit, kill, print (lines on
+stdout / stderr), env (its environment, pid, cwd and the ``next`` headers),
+probe (bad runtime API calls, and what they answered; its own answer is
+sent chunked).
+Every answer carries the process id. At init it prints the function's
+INIT_PRINT variable, posts an init error with INIT_ERROR (and INIT_ERROR_TYPE),
+or exits with INIT_EXIT.
+"""
+
+import io
+import json
+import platform
+import struct
+import time
+import uuid
+import zipfile
+
+import boto3
+import pytest
+from botocore.config import Config
+
+from test_extension import ACCOUNT, DUMMY_ENV, REGION, spawn_launcher  # noqa: F401
+
+HOST_ARCH = {"x86_64": "x86_64", "amd64": "x86_64", "aarch64": "arm64",
+             "arm64": "arm64"}.get(platform.machine().lower(), platform.machine())
+FOREIGN_ARCH = "arm64" if HOST_ARCH == "x86_64" else "x86_64"
+TRUST = json.dumps({
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}],
+})
+
+BOOTSTRAP = r'''#!/usr/bin/python3
+import http.client, json, os, signal, sys, time, urllib.error, urllib.request
+API = "http://" + os.environ["AWS_LAMBDA_RUNTIME_API"] + "/2018-06-01/runtime"
+
+def post(path, body, headers=None):
+    request = urllib.request.Request(API + path, data=json.dumps(body).encode(),
+                                     headers=headers or {}, method="POST")
+    try:
+        with urllib.request.urlopen(request) as reply:
+            return reply.status, json.loads(reply.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+if os.environ.get("INIT_PRINT"):
+    print(os.environ["INIT_PRINT"], flush=True)
+if os.environ.get("INIT_ERROR"):
+    body, headers = {"errorMessage": os.environ["INIT_ERROR"]}, {}
+    if os.environ.get("INIT_ERROR_TYPE"):
+        body["errorType"] = os.environ["INIT_ERROR_TYPE"]
+    post("/init/error", body, headers)
+    sys.exit(1)
+if os.environ.get("INIT_EXIT"):
+    sys.exit(int(os.environ["INIT_EXIT"]))
+while True:
+    with urllib.request.urlopen(API + "/invocation/next") as reply:
+        headers = {k: v for k, v in reply.headers.items() if k.startswith("Lambda-Runtime")}
+        event = json.loads(reply.read())
+    rid = headers["Lambda-Runtime-Aws-Request-Id"]
+    action, answer = event.get("action", "echo"), {"pid": os.getpid()}
+    if action == "greet":
+        answer["greeting"] = "Hello, %s!" % event["name"]
+    elif action == "fail":
+        post("/invocation/%s/error" % rid,
+             {"errorMessage": event["message"], "errorType": "GreetingError", "stackTrace": []},
+             {"Lambda-Runtime-Function-Error-Type": "GreetingError"})
+        continue
+    elif action == "sleep":
+        print("sleeping", flush=True)
+        answer["started"] = time.time()
+        time.sleep(event["seconds"])
+        answer["ended"] = time.time()
+    elif action == "wait":  # until the test (or another invocation) creates the file
+        print("waiting", flush=True)
+        while not os.path.exists(event["path"]):
+            time.sleep(0.01)
+    elif action == "release":
+        open(event["path"], "w").close()
+    elif action == "exit":
+        print("exiting", flush=True)
+        os._exit(event["status"])
+    elif action == "kill":
+        os.kill(os.getpid(), signal.SIGKILL)
+    elif action == "print":
+        for line in event.get("stdout", []):
+            print(line, flush=True)
+        for line in event.get("stderr", []):
+            print(line, file=sys.stderr, flush=True)
+    elif action == "env":
+        answer.update(env=dict(os.environ), cwd=os.getcwd(), headers=headers, received=time.time())
+    elif action == "probe":
+        answer["unknown_id"] = post("/invocation/00000000-0000-0000-0000-000000000000/response", {})
+        answer["init_error"] = post("/init/error", {"errorMessage": "late"})
+        host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+        connection = http.client.HTTPConnection(host, int(port))  # the answer, chunked
+        body = json.dumps(answer).encode()
+        connection.request("POST", "/2018-06-01/runtime/invocation/%s/response" % rid,
+                           body=iter([body[:5], body[5:]]), encode_chunked=True)
+        connection.getresponse().read()
+        continue
+    else:
+        answer["event"] = event
+    post("/invocation/%s/response" % rid, answer)
+'''
+
+
+def function_zip(files: dict[str, tuple[bytes | str, int]] | None = None) -> bytes:
+    """A .zip of ``{name: (content, unix mode)}``; by default BOOTSTRAP, mode 0755."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, (content, mode) in (files or {"bootstrap": (BOOTSTRAP, 0o755)}).items():
+            info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            info.create_system, info.external_attr = 3, (0o100000 | mode) << 16
+            archive.writestr(info, content)
+    return buffer.getvalue()
+
+
+def elf(arch: str, message: bytes, status: int) -> bytes:
+    """A static Linux program for ``arch`` that writes ``message`` and exits ``status``."""
+    if arch == "arm64":
+        words = [0xD2800020, 0x100000E1, 0xD2800002 | (len(message) << 5), 0xD2800808,
+                 0xD4000001, 0xD2800000 | (status << 5), 0xD2800BA8, 0xD4000001]
+        machine, code = 183, b"".join(struct.pack("<I", w) for w in words)
+    else:  # mov eax,1; mov edi,1; lea rsi,[rip+19]; mov edx,n; syscall; mov eax,60; mov edi,s; syscall
+        machine = 62
+        code = (b"\xb8\x01\x00\x00\x00\xbf\x01\x00\x00\x00\x48\x8d\x35" + struct.pack("<i", 19)
+                + b"\xba" + struct.pack("<I", len(message)) + b"\x0f\x05\xb8\x3c\x00\x00\x00"
+                + b"\xbf" + struct.pack("<I", status) + b"\x0f\x05")
+    base, headers = 0x400000, 64 + 56
+    size = headers + len(code) + len(message)
+    ehdr = (b"\x7fELF\x02\x01\x01" + bytes(9) + struct.pack(
+        "<HHIQQQIHHHHHH", 2, machine, 1, base + headers, 64, 0, 0, 64, 56, 1, 0, 0, 0))
+    phdr = struct.pack("<IIQQQQQQ", 1, 5, 0, base, base, size, size, 0x1000)
+    return ehdr + phdr + code + message
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:12]}"
+
+
+def clients(url: str, account: str | None = None, region: str = REGION):
+    """A factory of boto3 clients for ``url``, in ``account`` (x-moto-account-id)."""
+    def make(service: str, **config):
+        client = boto3.client(service, endpoint_url=url, region_name=region,
+                              config=Config(retries={"max_attempts": 1}, **config))
+        if account:
+            def add_header(request, **_):
+                request.headers["x-moto-account-id"] = account
+            client.meta.events.register("before-sign.*.*", add_header)
+        return client
+    return make
+
+
+def launched(**env: str):
+    """A module-scoped fixture body: a launched server (extra environment ``env``)."""
+    import os
+    os.environ.update(DUMMY_ENV)
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        proc, url = spawn_launcher()
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return proc, url
+
+
+def stop(proc) -> None:
+    proc.stdin.close()
+    assert proc.wait(timeout=10) == 0
+
+
+def make_role(iam, name: str | None = None) -> str:
+    return iam.create_role(RoleName=name or unique("role"), AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+
+
+def make_function(lam, role_arn: str, name: str | None = None, code: bytes | None = None,
+                  **kwargs) -> str:
+    name = name or unique("fn")
+    kwargs.setdefault("Architectures", [HOST_ARCH])
+    lam.create_function(FunctionName=name, Runtime="provided.al2023", Handler="bootstrap",
+                        Role=role_arn, Code={"ZipFile": code or function_zip()}, **kwargs)
+    return name
+
+
+def call(lam, name: str, event: dict | None = None, **kwargs) -> tuple[dict, dict | bytes]:
+    """Invoke; the response and its payload (JSON when it parses)."""
+    response = lam.invoke(FunctionName=name, Payload=json.dumps(event or {}), **kwargs)
+    raw = response["Payload"].read()
+    try:
+        return response, json.loads(raw)
+    except ValueError:
+        return response, raw
+
+
+def error_of(excinfo: pytest.ExceptionInfo) -> tuple[str, int, str]:
+    response = excinfo.value.response
+    return (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"],
+            response["Error"]["Message"])
+
+
+def logged(logs, name: str, message: str) -> bool:
+    """Whether the function's log group holds an event ``message``."""
+    group = f"/aws/lambda/{name}"
+    if not logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]:
+        return False
+    return message in [e["message"] for e in logs.filter_log_events(logGroupName=group)["events"]]
+
+
+def wait_logged(logs, name: str, message: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not logged(logs, name, message):
+        assert time.monotonic() < deadline, f"{message!r} never reached the logs of {name}"
+        time.sleep(0.02)
