@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job against the local AWS emulator, as a new user runs it:
-# up, then the app's path (Cognito credentials -> Lambda Invoke), then teardown.
+# up, then the app's path (Cognito credentials -> Lambda Invoke, which the
+# emulator runs for real), the function's log lines, then teardown.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -19,9 +20,12 @@ echo "==> the generated android/app/src/main/res/raw/awsconfiguration.json" >&2
 cat android/app/src/main/res/raw/awsconfiguration.json
 
 event='{"firstName": "Ada", "lastName": "Lovelace"}'
-echo "==> the app's path: backend-ctl invoke (Cognito GetId -> GetCredentialsForIdentity -> Invoke with those credentials)" >&2
-echo "    (the emulator's Lambda echoes the event instead of running the handler)" >&2
-"$bin" invoke --payload "$event"
+echo "==> the app's path: backend-ctl invoke --logs (Cognito GetId -> GetCredentialsForIdentity -> Invoke with those credentials)" >&2
+echo "    (the emulator's Lambda runs the uploaded bootstrap; --logs prints the invocation's log tail on stderr)" >&2
+"$bin" invoke --logs --payload "$event"
+
+echo "==> the function's log lines: backend-ctl logs" >&2
+"$bin" logs --since 5m
 
 echo "==> the real handler, run locally: backend-ctl invoke --local" >&2
 "$bin" invoke --local --payload "$event"
@@ -29,5 +33,5 @@ echo "==> the real handler, run locally: backend-ctl invoke --local" >&2
 echo "==> backend-ctl update-code (unchanged code: nothing is uploaded)" >&2
 "$bin" update-code
 
-echo "==> backend-ctl teardown --yes" >&2
+echo "==> backend-ctl teardown --yes (the log group goes too)" >&2
 "$bin" teardown --yes

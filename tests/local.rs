@@ -110,7 +110,7 @@ fn invoke_local_maps_panics_errors_crashes_and_timeouts_to_function_errors() {
         (
             r#"{"exit": 7}"#,
             Some("Runtime.ExitError"),
-            "Runtime exited with error: exit status: 7",
+            "Runtime exited with error: exit status 7",
         ),
         (
             r#"{"sleep_ms": 3000}"#,
@@ -140,7 +140,7 @@ fn invoke_local_maps_panics_errors_crashes_and_timeouts_to_function_errors() {
     s.environment.insert("CRASH_AT_INIT".into(), "1".into());
     p.write_config(&s);
     let run = p.run(&["invoke", "--local"]).fails(6, "Runtime.ExitError");
-    assert!(run.stderr().contains("exit status: 3"), "{}", run.stderr());
+    assert!(run.stderr().contains("exit status 3"), "{}", run.stderr());
     assert!(p.recorder.calls().is_empty());
 }
 

@@ -192,7 +192,7 @@ impl LocalFunction {
                         Outcome::error("Sandbox.Timedout", format!("RequestId: {id} Error: Task timed out after {:.2} seconds", timeout.as_secs_f64()))
                     }
                     status = child.wait() => {
-                        let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+                        let status = status.map(exit_reason).unwrap_or_else(|e| e.to_string());
                         match self.api.take_init_error() {
                             Some(init) => init,
                             None => Outcome::error("Runtime.ExitError", format!("RequestId: {id} Error: Runtime exited with error: {status}")),
@@ -217,6 +217,28 @@ impl LocalFunction {
             },
         )
     }
+}
+
+/// How Lambda words a runtime's end: `exit status 7`, `signal: killed`.
+fn exit_reason(status: std::process::ExitStatus) -> String {
+    if let Some(code) = status.code() {
+        return format!("exit status {code}");
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            let name = match signal {
+                6 => "aborted".to_string(),
+                9 => "killed".to_string(),
+                11 => "segmentation fault".to_string(),
+                15 => "terminated".to_string(),
+                other => other.to_string(),
+            };
+            return format!("signal: {name}");
+        }
+    }
+    status.to_string()
 }
 
 fn alive(state: &mut State) -> bool {
