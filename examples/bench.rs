@@ -120,7 +120,7 @@ fn measure(recorder: &Recorder, latency: Duration, mut cmd: Command) -> Sample {
 fn write_config(dir: &Path, project: &str) -> PathBuf {
     let config = dir.join("config.toml");
     let text = format!(
-        "project = \"{project}\"\n[handler]\npath = \"{}\"\n[function]\nmemory_mb = 128\ntimeout_s = 10\n[function.environment]\nGREETING_STYLE = \"friendly\"\n[app]\nconfig_path = \"app/awsconfiguration.json\"\n",
+        "project = \"{project}\"\n[handler]\npath = \"{}\"\n[function]\nmemory_mb = 128\ntimeout_s = 10\nreserved_concurrency = 10\n[function.environment]\nGREETING_STYLE = \"friendly\"\n[app]\nconfig_path = \"app/awsconfiguration.json\"\n",
         repo().join("handler").display()
     );
     std::fs::write(&config, text).expect("write config");

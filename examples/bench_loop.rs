@@ -66,7 +66,9 @@ impl Bench {
         let empty = self.dir.path().join("empty");
         let _ = std::fs::write(&empty, "");
         let mut path = vec![repo().join(".venv/bin")];
-        path.extend(std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()));
+        path.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
         let mut cmd = Command::new(program);
         cmd.env("AWS_ENDPOINT_URL", endpoint)
             .env("AWS_ACCESS_KEY_ID", "testing")
@@ -78,7 +80,6 @@ impl Bench {
             .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
             .env("PATH", std::env::join_paths(path).expect("PATH"))
             .env_remove("AWS_PROFILE")
-            .env_remove("CARGO_TARGET_DIR")
             .stdin(Stdio::null());
         cmd
     }
@@ -99,9 +100,14 @@ impl Bench {
         (handler, config)
     }
 
+    /// backend-ctl, building in the example handler's own target folder
+    /// (warm from the tests: the copy's dependencies are built already).
     fn ctl(&self, config: &Path, endpoint: &str, args: &[&str]) -> Command {
         let mut cmd = self.command(&self.bin, endpoint);
-        cmd.arg("--config").arg(config).args(args);
+        cmd.arg("--config")
+            .arg(config)
+            .args(args)
+            .env("CARGO_TARGET_DIR", repo().join("handler/target"));
         cmd
     }
 }
@@ -135,13 +141,18 @@ fn edit_to_live(b: &Bench, rounds: usize) -> (Vec<Duration>, Vec<Duration>) {
     let function = format!("{project}-dev");
     run_ok(b.ctl(&config, &b.emulator, &["up", "--yes"]));
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    // cargo-lambda's own target folder, kept between runs like a user's.
+    let peer_target = repo().join("target/bench-cargo-lambda");
     let lambda_build = || {
         let mut cmd = b.command(Path::new(&cargo), &b.emulator);
-        cmd.current_dir(&handler).args(["lambda", "build", "--release"]);
+        cmd.current_dir(&handler)
+            .env("CARGO_TARGET_DIR", &peer_target)
+            .args(["lambda", "build", "--release"]);
         cmd
     };
     let lambda_deploy = || {
         let mut cmd = b.command(Path::new(&cargo), &b.emulator);
+        cmd.env("CARGO_TARGET_DIR", &peer_target);
         cmd.current_dir(&handler).args([
             "lambda",
             "deploy",
@@ -156,7 +167,10 @@ fn edit_to_live(b: &Bench, rounds: usize) -> (Vec<Duration>, Vec<Duration>) {
     // Both warm before the first measured round.
     let warm = Instant::now();
     run_ok(lambda_build());
-    eprintln!("bench: cargo lambda build --release, first (cold) build: {}", ms(warm.elapsed()));
+    eprintln!(
+        "bench: cargo lambda build --release, first (cold) build: {}",
+        ms(warm.elapsed())
+    );
     run_ok(lambda_deploy());
     run_ok(b.ctl(&config, &b.emulator, &["update-code"]));
     let (mut ours, mut peer) = (Vec::new(), Vec::new());
@@ -201,7 +215,10 @@ fn dev_save_to_serving(b: &Bench, rounds: usize) -> Vec<Duration> {
         let saved = Instant::now();
         let wanted = format!("Hello{}, Ada", 100 + round);
         while !dev_invoke(&address, &function).contains(&wanted) {
-            assert!(saved.elapsed() < Duration::from_secs(120), "dev never served the change");
+            assert!(
+                saved.elapsed() < Duration::from_secs(120),
+                "dev never served the change"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
         // The first round also pays the first incremental build of the copy.
@@ -269,8 +286,14 @@ fn main() {
         ms(peer_m),
         peer_m.as_secs_f64() / ours_m.as_secs_f64()
     );
-    eprintln!("bench: backend-ctl rounds {:?}", ours.iter().map(|d| ms(*d)).collect::<Vec<_>>());
-    eprintln!("bench: cargo-lambda rounds {:?}", peer.iter().map(|d| ms(*d)).collect::<Vec<_>>());
+    eprintln!(
+        "bench: backend-ctl rounds {:?}",
+        ours.iter().map(|d| ms(*d)).collect::<Vec<_>>()
+    );
+    eprintln!(
+        "bench: cargo-lambda rounds {:?}",
+        peer.iter().map(|d| ms(*d)).collect::<Vec<_>>()
+    );
 
     let dev = dev_save_to_serving(&b, rounds.max(3));
     println!();

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The benchmark (examples/bench.rs): backend-ctl (release build) against the
-# local emulator behind a latency-adding proxy, side by side with the AWS CLI
-# baseline script. Prints a Markdown report. `--quick`: one repetition.
+# The benchmarks, against the local emulator, each side by side with a peer:
+# examples/bench.rs (API calls and sequential round trips, against the AWS CLI
+# baseline script) and examples/bench_loop.rs (edit -> live against
+# cargo-lambda, dev's save -> serving, the wait once IAM is ready). Release
+# build; prints Markdown. `--quick`: one round of each; `--debug`: debug build.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -13,7 +15,9 @@ if [[ " $* " == *" --debug "* ]]; then
 else
     cargo build --release --quiet
 fi
-cargo build --quiet --example bench
+cargo build --quiet --example bench --example bench_loop
 args=()
 for a in "$@"; do [[ "$a" == "--debug" ]] || args+=("$a"); done
-exec "$root/target/debug/examples/bench" --bin "$bin" "${args[@]}"
+"$root/target/debug/examples/bench" --bin "$bin" "${args[@]}"
+echo
+"$root/target/debug/examples/bench_loop" --bin "$bin" "${args[@]}"

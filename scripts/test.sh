@@ -23,8 +23,9 @@ echo "==> handler tests" >&2
 (cd handler && cargo test --quiet)
 
 echo "==> benchmark, quick mode (one repetition, debug build), so it cannot rot" >&2
-cargo build --quiet --bin backend-ctl --example bench
+cargo build --quiet --bin backend-ctl --example bench --example bench_loop
 target/debug/examples/bench --quick --bin target/debug/backend-ctl
+target/debug/examples/bench_loop --quick --bin target/debug/backend-ctl
 
 # Last, so that the run closes on the test runner's own summary.
 echo "==> backend-ctl tests (unit, then end to end against the emulator)" >&2

@@ -181,6 +181,7 @@ impl Dev {
         let creds = aws_credential_types::Credentials::new("any", "thing", None, None, "tests");
         let conf = rt.block_on(
             aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .http_client(common::https_client())
                 .region(aws_config::Region::new("us-east-1"))
                 .endpoint_url(&url)
                 .credentials_provider(creds)

@@ -111,11 +111,24 @@ pub struct Clients {
 /// A short connect timeout, so that an unreachable endpoint fails fast.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// The HTTPS client of every AWS call: rustls on ring. The SDK's default
+/// (rustls on aws-lc) is left out of the build: its C library was most of a
+/// cold release build of backend-ctl.
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
+}
+
 /// Loads the configuration and checks, without any AWS call, that a region
 /// and credentials are there.
 pub async fn connect(opts: &Connect) -> Result<Clients, InputError> {
     let limits = Limits::from_env()?;
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        .http_client(https_client())
         .timeout_config(timeouts(limits.attempt_timeout))
         .retry_config(
             RetryConfig::standard()

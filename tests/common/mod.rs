@@ -411,6 +411,7 @@ impl Aws {
         };
         let conf = rt.block_on(
             aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .http_client(https_client())
                 .region(aws_config::Region::new(REGION))
                 .endpoint_url(&url)
                 .credentials_provider(creds)
@@ -564,6 +565,17 @@ impl Aws {
             })
             .collect()
     }
+}
+
+/// The SDK's HTTP client as backend-ctl builds it (rustls on ring; the SDK
+/// crates are built without their default TLS).
+pub fn https_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::tls;
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
 }
 
 /// Decodes a URL-encoded policy document.
