@@ -3,11 +3,15 @@
 //! policy, function (Active, then its reservation), unauthenticated role} →
 //! {its policy, pool roles}; `teardown` the other way round.
 
-use crate::aws::function::{self, Wait};
+mod function;
+mod teardown;
+
+pub use teardown::teardown;
+
 use crate::aws::{identity_pool, log_group, pool_roles, role, role_policy, Clients};
-use crate::desired::{Code, Desired, Names};
+use crate::desired::{Code, Desired};
 use crate::error::Error;
-use crate::observed::{FunctionState, Observed};
+use crate::observed::Observed;
 use crate::plan::{self, Action, Change, Kind, Plan};
 use crate::progress::Progress;
 
@@ -95,7 +99,7 @@ pub async fn up(
     let exec_role_arn = plan::role_arn(desired, &names.exec_role);
     let unauth_role_arn = plan::role_arn(desired, &names.unauth_role);
 
-    // Level 0: the execution role and the identity pool.
+    // Level 0: the execution role, the log group and the identity pool.
     let exec_role = role_step(
         clients,
         progress,
@@ -124,8 +128,8 @@ pub async fn up(
     ])?;
     let pool_id = level0.into_iter().flatten().next().unwrap_or_default();
 
-    // Level 1: the execution policy, the function (with its concurrency cap)
-    // and the unauthenticated role, at once.
+    // Level 1: the execution policy, the function (with its concurrency cap),
+    // the unauthenticated role and the log retention, at once.
     let exec_policy = policy_step(
         clients,
         progress,
@@ -135,7 +139,7 @@ pub async fn up(
         &names.exec_policy,
         &desired.exec_policy,
     );
-    let function = function_chain(
+    let function = function::chain(
         clients,
         progress,
         desired,
@@ -154,8 +158,9 @@ pub async fn up(
         &trust,
         &tags,
     );
-    let (a, b, c) = tokio::join!(exec_policy, function, unauth_role);
-    Error::collect(vec![a, b, c])?;
+    let retention = retention_step(clients, desired, plan);
+    let (a, b, c, d) = tokio::join!(exec_policy, function, unauth_role, retention);
+    Error::collect(vec![a, b, c, d])?;
 
     // Level 2: anonymous callers get access only now, once the function
     // stands with its concurrency cap.
@@ -181,8 +186,8 @@ pub async fn up(
     Ok(Applied { pool_id })
 }
 
-/// Creates the log group, puts its retention back, or adopts the untagged
-/// group Lambda made for our function.
+/// Level 0 of the log group: creates it with our tags, or adopts the
+/// untagged group Lambda made for our function.
 async fn log_group_step(
     clients: &Clients,
     progress: &Progress,
@@ -191,295 +196,34 @@ async fn log_group_step(
     plan: &Plan,
 ) -> Result<(), Error> {
     let name = &desired.names.log_group;
-    let days = desired.log_retention_days;
+    let tags = desired.names.tags();
     say(progress, plan, Kind::LogGroup);
     match (plan.action(Kind::LogGroup), &observed.log_group) {
         (Action::Create, _) | (Action::Update(_), None) => {
-            log_group::create(&clients.logs, name, days, &desired.names.tags()).await?
+            log_group::create(&clients.logs, name, &tags).await?
         }
-        (Action::Update(changes), Some(found)) => {
-            for change in changes {
-                match change {
-                    Change::AdoptLogGroup => {
-                        log_group::tag(&clients.logs, &found.arn, &desired.names.tags()).await?;
-                        progress.done(&format!(
-                            "adopted log group {name}: Lambda made it for our function before backend-ctl made log groups; it now carries our tags"
-                        ));
-                    }
-                    Change::Retention(..) => {
-                        log_group::set_retention(&clients.logs, name, days).await?
-                    }
-                    _ => {}
-                }
-            }
+        (Action::Update(changes), Some(found)) if changes.contains(&Change::AdoptLogGroup) => {
+            log_group::tag(&clients.logs, &found.arn, &tags).await?;
+            progress.done(&format!(
+                "adopted log group {name}: Lambda made it for our function before backend-ctl made log groups; it now carries our tags"
+            ));
         }
         _ => {}
     }
     Ok(())
 }
 
-/// Whether Lambda is still busy with an earlier change (say, from an
-/// interrupted run), which must finish before the next update.
-fn busy(found: &FunctionState) -> Option<Wait> {
-    if found.state == "Pending" {
-        Some(Wait::Active)
-    } else if found.last_update_status == "InProgress" {
-        Some(Wait::Updated)
-    } else {
-        None
-    }
-}
-
-async fn function_chain(
-    clients: &Clients,
-    progress: &Progress,
-    desired: &Desired,
-    observed: &Observed,
-    plan: &Plan,
-    code: &Code,
-    role_arn: &str,
-) -> Result<(), Error> {
-    let name = &desired.names.function;
-    let spec = &desired.function;
-    let lambda = &clients.lambda;
-    say(progress, plan, Kind::Function);
-    match (plan.action(Kind::Function), &observed.function) {
-        (Action::Create, _) | (_, None) => {
-            function::create(
-                lambda,
-                progress,
-                &clients.limits,
-                name,
-                spec,
-                role_arn,
-                code,
-                &desired.names.tags(),
-            )
-            .await?;
-            progress.note(&format!(
-                "waiting for Lambda function {name} to become Active"
-            ));
-            function::wait(
-                lambda,
-                progress,
-                name,
-                Wait::Active,
-                clients.limits.wait_limit,
-            )
-            .await?;
-            // Once Active: Lambda refuses changes to a Pending function.
-            if let Some(reserved) = plan.reserve_on_create {
-                reserve(clients, progress, name, reserved).await?;
-            }
-        }
-        (action, Some(found)) => {
-            let changes: &[Change] = match action {
-                Action::Update(c) => c,
-                _ => &[],
-            };
-            if let Some(w) = busy(found) {
-                progress.note(&format!(
-                    "waiting for Lambda function {name} to finish an earlier change"
-                ));
-                function::wait(lambda, progress, name, w, clients.limits.wait_limit).await?;
-            }
-            if changes.iter().any(Change::is_function_config) {
-                function::update_config(lambda, progress, &clients.limits, name, spec, role_arn)
-                    .await?;
-                function::wait(
-                    lambda,
-                    progress,
-                    name,
-                    Wait::Updated,
-                    clients.limits.wait_limit,
-                )
-                .await?;
-            }
-            if changes.iter().any(Change::is_function_code) {
-                function::update_code(
-                    lambda,
-                    progress,
-                    &clients.limits,
-                    name,
-                    code,
-                    spec.architecture,
-                )
-                .await?;
-                function::wait(
-                    lambda,
-                    progress,
-                    name,
-                    Wait::Updated,
-                    clients.limits.wait_limit,
-                )
-                .await?;
-            }
-            for change in changes {
-                match change {
-                    Change::Concurrency(_, Some(reserved)) => {
-                        reserve(clients, progress, name, *reserved).await?
-                    }
-                    Change::Concurrency(_, None) => {
-                        function::delete_concurrency(lambda, name).await?
-                    }
-                    _ => {}
-                }
-            }
-        }
+/// Level 1 of the log group: its retention, on a new group or put back (in
+/// the same round as the function, rather than a round of its own).
+async fn retention_step(clients: &Clients, desired: &Desired, plan: &Plan) -> Result<(), Error> {
+    let set = match plan.action(Kind::LogGroup) {
+        Action::Create => true,
+        Action::Update(changes) => changes.iter().any(|c| matches!(c, Change::Retention(..))),
+        _ => false,
+    };
+    if set {
+        let (name, days) = (&desired.names.log_group, desired.log_retention_days);
+        log_group::set_retention(&clients.logs, name, days).await?;
     }
     Ok(())
-}
-
-/// Puts the reservation; when the account turns out unable to spare it (a
-/// race with another function's reservation since the plan read the
-/// account), goes on without it and says so, as the plan would have.
-async fn reserve(
-    clients: &Clients,
-    progress: &Progress,
-    name: &str,
-    reserved: u32,
-) -> Result<(), Error> {
-    match function::put_concurrency(&clients.lambda, name, reserved).await? {
-        function::Reserved::Done => Ok(()),
-        function::Reserved::AccountCannotSpare(message) => {
-            let account = crate::aws::account::concurrency(&clients.lambda).await.ok();
-            match account {
-                Some(account) => progress.note(&format!(
-                    "{}",
-                    plan::Note::NoReservation {
-                        wanted: reserved,
-                        account
-                    }
-                )),
-                None => progress.note(&format!(
-                    "reserved concurrency {reserved} is not possible on this account ({message}); the function goes on without a reservation"
-                )),
-            }
-            Ok(())
-        }
-    }
-}
-
-/// Runs a delete step if the plan has it.
-async fn delete_step<F>(
-    progress: &Progress,
-    plan: &Plan,
-    kind: Kind,
-    delete: F,
-) -> Result<(), Error>
-where
-    F: std::future::Future<Output = Result<(), crate::error::AwsError>>,
-{
-    if matches!(plan.action(kind), Action::Delete) {
-        say(progress, plan, kind);
-        delete.await?;
-    }
-    Ok(())
-}
-
-/// Removes the policies someone else put on a role of ours that is to be deleted.
-async fn remove_extras(
-    clients: &Clients,
-    progress: &Progress,
-    plan: &Plan,
-    kind: Kind,
-    name: &str,
-    found: Option<&crate::observed::RoleState>,
-) -> Result<(), Error> {
-    match found {
-        Some(role) if matches!(plan.action(kind), Action::Delete) && !role.extra.is_empty() => {
-            let list: Vec<String> = role.extra.iter().map(|e| e.to_string()).collect();
-            progress.step(&format!(
-                "removing {} from IAM role {name}",
-                list.join(", ")
-            ));
-            role_policy::remove(&clients.iam, name, &role.extra).await?;
-            Ok(())
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Applies the plan of `teardown`: policies, function and pool at once, then the roles.
-pub async fn teardown(
-    clients: &Clients,
-    progress: &Progress,
-    names: &Names,
-    observed: &Observed,
-    plan: &Plan,
-) -> Result<(), Error> {
-    let iam = &clients.iam;
-    let pool_id = observed
-        .pools
-        .iter()
-        .find(|p| names.owns(&p.tags))
-        .map(|p| p.id.as_str())
-        .unwrap_or_default();
-    // Policies someone else put on our roles were read with them: they go in
-    // the first round too, so that IAM lets the roles go in the next.
-    let (a, b, c, d, e, f) = tokio::join!(
-        delete_step(
-            progress,
-            plan,
-            Kind::UnauthPolicy,
-            role_policy::delete(iam, &names.unauth_role, &names.unauth_policy)
-        ),
-        delete_step(
-            progress,
-            plan,
-            Kind::ExecPolicy,
-            role_policy::delete(iam, &names.exec_role, &names.exec_policy)
-        ),
-        delete_step(
-            progress,
-            plan,
-            Kind::Function,
-            function::delete(&clients.lambda, &names.function)
-        ),
-        delete_step(
-            progress,
-            plan,
-            Kind::IdentityPool,
-            identity_pool::delete(&clients.cognito, pool_id)
-        ),
-        remove_extras(
-            clients,
-            progress,
-            plan,
-            Kind::ExecRole,
-            &names.exec_role,
-            observed.exec_role.as_ref()
-        ),
-        remove_extras(
-            clients,
-            progress,
-            plan,
-            Kind::UnauthRole,
-            &names.unauth_role,
-            observed.unauth_role.as_ref()
-        ),
-    );
-    Error::collect(vec![a, b, c, d, e, f])?;
-    // The log group after the function, which would otherwise make it again.
-    let (a, b, c) = tokio::join!(
-        delete_step(
-            progress,
-            plan,
-            Kind::UnauthRole,
-            role::delete(iam, &names.unauth_role)
-        ),
-        delete_step(
-            progress,
-            plan,
-            Kind::ExecRole,
-            role::delete(iam, &names.exec_role)
-        ),
-        delete_step(
-            progress,
-            plan,
-            Kind::LogGroup,
-            log_group::delete(&clients.logs, &names.log_group)
-        ),
-    );
-    Error::collect(vec![a, b, c]).map(|_| ())
 }

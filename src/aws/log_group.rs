@@ -72,13 +72,12 @@ pub async fn find(logs: &Client, name: &str) -> Result<Option<LogGroupState>, Aw
     }))
 }
 
-/// Creates the group with our tags, then sets its retention. A group that
-/// exists already with our tags (a retried create whose answer was lost) is
-/// taken as is.
+/// Creates the group with our tags (its retention is set apart, see
+/// `set_retention`). A group that exists already with our tags (a retried
+/// create whose answer was lost) is taken as is.
 pub async fn create(
     logs: &Client,
     name: &str,
-    retention_days: u32,
     tags: &BTreeMap<String, String>,
 ) -> Result<(), AwsError> {
     let tag_map: HashMap<String, String> = tags.clone().into_iter().collect();
@@ -111,7 +110,7 @@ pub async fn create(
             ))
         }
     }
-    set_retention(logs, name, retention_days).await
+    Ok(())
 }
 
 /// Sets how long the group keeps its events.

@@ -1,0 +1,112 @@
+//! Whose is what: a resource with one of our names is ours only with our
+//! tags (the log group also when Lambda made it for our function), and any
+//! other stops the command before it writes anything.
+
+use crate::desired::Names;
+use crate::error::OwnershipError;
+use crate::observed::{FunctionState, LogGroupState, Observed, PoolState, Tags};
+
+fn foreign(kind: &'static str, name: &str, names: &Names, tags: &Tags) -> OwnershipError {
+    let found = if tags.is_empty() {
+        "are none".to_string()
+    } else {
+        let list: Vec<String> = tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("are {}", list.join(", "))
+    };
+    OwnershipError::Foreign {
+        kind,
+        name: name.to_string(),
+        project: names.project.clone(),
+        stage: names.stage.clone(),
+        found,
+    }
+}
+
+/// The error for a same-named function that is not ours.
+pub fn foreign_function(names: &Names, function: &FunctionState) -> Option<OwnershipError> {
+    (!names.owns(&function.tags))
+        .then(|| foreign("Lambda function", &names.function, names, &function.tags))
+}
+
+/// Checks that everything found under our names is ours, and returns our pool.
+/// Any foreign resource stops the command before it writes anything.
+pub fn check_ownership<'a>(
+    names: &Names,
+    observed: &'a Observed,
+) -> Result<Option<&'a PoolState>, Vec<OwnershipError>> {
+    let mut errors = Vec::new();
+    for (kind, name, role) in [
+        ("IAM role", &names.exec_role, &observed.exec_role),
+        ("IAM role", &names.unauth_role, &observed.unauth_role),
+    ] {
+        if let Some(role) = role {
+            if !names.owns(&role.tags) {
+                errors.push(foreign(kind, name, names, &role.tags));
+            }
+        }
+    }
+    if let Some(function) = &observed.function {
+        errors.extend(foreign_function(names, function));
+    }
+    if let Some(group) = &observed.log_group {
+        if !log_group_is_ours(names, observed, group) {
+            errors.push(foreign(
+                "CloudWatch log group",
+                &names.log_group,
+                names,
+                &group.tags,
+            ));
+        }
+    }
+    match our_pool(names, &observed.pools) {
+        Ok(pool) if errors.is_empty() => Ok(pool),
+        Ok(_) => Err(errors),
+        Err(more) => {
+            errors.extend(more);
+            Err(errors)
+        }
+    }
+}
+
+/// Whether the log group is ours: tagged as ours, or untagged while our
+/// function exists (Lambda made it at the first invocation, before backend-ctl
+/// made the group itself; `up` then adopts it).
+fn log_group_is_ours(names: &Names, observed: &Observed, group: &LogGroupState) -> bool {
+    names.owns(&group.tags)
+        || (group.tags.is_empty()
+            && observed
+                .function
+                .as_ref()
+                .is_some_and(|f| names.owns(&f.tags)))
+}
+
+/// Our pool among the pools with our name: none, or exactly one with our
+/// tags and no foreign one beside it.
+pub fn our_pool<'a>(
+    names: &Names,
+    pools: &'a [PoolState],
+) -> Result<Option<&'a PoolState>, Vec<OwnershipError>> {
+    let mut errors = Vec::new();
+    let (ours, theirs): (Vec<&PoolState>, Vec<&PoolState>) =
+        pools.iter().partition(|p| names.owns(&p.tags));
+    for pool in theirs {
+        let name = format!("{} ({})", pool.name, pool.id);
+        errors.push(foreign("identity pool", &name, names, &pool.tags));
+    }
+    if ours.len() > 1 {
+        errors.push(OwnershipError::DuplicatePools {
+            name: names.pool.clone(),
+            count: ours.len(),
+            ids: ours
+                .iter()
+                .map(|p| p.id.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        });
+    }
+    if errors.is_empty() {
+        Ok(ours.first().copied())
+    } else {
+        Err(errors)
+    }
+}
