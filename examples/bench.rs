@@ -10,6 +10,7 @@
 #[path = "../tests/common/proxy.rs"]
 #[allow(dead_code)]
 mod proxy;
+mod shared;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
@@ -42,9 +43,7 @@ fn opts() -> Opts {
     }
 }
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use shared::{aws_command, repo, Emulator};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -83,20 +82,7 @@ struct Env {
 
 impl Env {
     fn command(&self, program: &Path, endpoint: &str) -> Command {
-        let mut cmd = Command::new(program);
-        let empty = self.home.path().join("empty");
-        let _ = std::fs::write(&empty, "");
-        cmd.env("AWS_ENDPOINT_URL", endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", &empty)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-            .env_remove("AWS_PROFILE")
-            .stdin(Stdio::null());
-        cmd
+        aws_command(program, endpoint, self.home.path())
     }
 }
 
@@ -161,18 +147,9 @@ fn main() {
         "{} is missing: build it first (scripts/bench.sh does)",
         o.bin.display()
     );
-    let mut emulator = Command::new(repo().join(".venv/bin/python"))
-        .arg(repo().join("emulator/launch.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the emulator (run scripts/setup-venv.sh)");
-    let mut line = String::new();
-    BufReader::new(emulator.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("emulator endpoint");
+    let emulator = Emulator::start();
     let env = Env {
-        emulator: line.trim().to_string(),
+        emulator: emulator.url.clone(),
         home: tempfile::tempdir().expect("temp dir"),
     };
     let pid = std::process::id();
@@ -359,8 +336,7 @@ fn main() {
         "- CLI start-up (`backend-ctl --help`): {:.1} ms (median of 20)",
         median(help).as_secs_f64() * 1000.0
     );
-    let _ = emulator.kill();
-    let _ = emulator.wait();
+    drop(emulator);
 }
 
 /// Starts `dev` and times invocations over raw HTTP, after a first cold one.

@@ -11,17 +11,16 @@
 #[path = "../tests/common/proxy.rs"]
 #[allow(dead_code)]
 mod proxy;
+mod shared;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use proxy::Recorder;
 
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use shared::{aws_command, repo, Emulator};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -37,51 +36,22 @@ struct Bench {
     bin: PathBuf,
     emulator: String,
     dir: tempfile::TempDir,
-    _child: Child,
+    _emulator: Emulator,
 }
 
 impl Bench {
     fn start(bin: PathBuf) -> Bench {
-        let mut child = Command::new(repo().join(".venv/bin/python"))
-            .arg(repo().join("emulator/launch.py"))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("start the emulator (run scripts/setup-venv.sh)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().expect("stdout"))
-            .read_line(&mut line)
-            .expect("emulator endpoint");
+        let emulator = Emulator::start();
         Bench {
             bin,
-            emulator: line.trim().to_string(),
+            emulator: emulator.url.clone(),
             dir: tempfile::tempdir().expect("temp dir"),
-            _child: child,
+            _emulator: emulator,
         }
     }
 
-    /// A command with dummy credentials pointed at `endpoint`, and the
-    /// project's PyPI tools (cargo-lambda, cargo-zigbuild, zig) on PATH.
     fn command(&self, program: &Path, endpoint: &str) -> Command {
-        let empty = self.dir.path().join("empty");
-        let _ = std::fs::write(&empty, "");
-        let mut path = vec![repo().join(".venv/bin")];
-        path.extend(std::env::split_paths(
-            &std::env::var_os("PATH").unwrap_or_default(),
-        ));
-        let mut cmd = Command::new(program);
-        cmd.env("AWS_ENDPOINT_URL", endpoint)
-            .env("AWS_ACCESS_KEY_ID", "testing")
-            .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env("AWS_CONFIG_FILE", &empty)
-            .env("AWS_SHARED_CREDENTIALS_FILE", &empty)
-            .env("PATH", std::env::join_paths(path).expect("PATH"))
-            .env_remove("AWS_PROFILE")
-            .stdin(Stdio::null());
-        cmd
+        aws_command(program, endpoint, self.dir.path())
     }
 
     /// A copy of the example handler and a config for `project`.
@@ -263,6 +233,69 @@ fn switch(emulator: &str, scope: &str, delay: f64) {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
+/// One Invoke straight to the emulator (moto reads the signature's scope,
+/// not its value): how long it took, and the answer.
+fn emulator_invoke(emulator: &str, function: &str) -> (Duration, String) {
+    let address = emulator.trim_start_matches("http://");
+    let body = r#"{"firstName":"Ada","lastName":"Lovelace"}"#;
+    let start = Instant::now();
+    let mut s = std::net::TcpStream::connect(address).expect("connect to the emulator");
+    write!(s, "POST /2015-03-31/functions/{function}/invocations HTTP/1.1\r\nHost: {address}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=testing/20261125/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).expect("send");
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).expect("answer");
+    (start.elapsed(), answer)
+}
+
+/// Invoke round trips through the emulator's Lambda (the process starts on
+/// the first, then stays warm), and how soon `logs --follow` shows an
+/// invocation's REPORT line.
+fn emulator_runs(b: &Bench, rounds: usize) -> (Duration, Vec<Duration>, Vec<Duration>) {
+    let project = format!("run{}", std::process::id());
+    let (_, config) = b.project(&project);
+    let function = format!("{project}-dev");
+    run_ok(b.ctl(&config, &b.emulator, &["up", "--yes"]));
+    let (cold, answer) = emulator_invoke(&b.emulator, &function);
+    assert!(answer.contains("Hello, Ada Lovelace."), "{answer}");
+    let warm: Vec<Duration> = (0..10)
+        .map(|_| emulator_invoke(&b.emulator, &function).0)
+        .collect();
+    let mut follow = b
+        .ctl(&config, &b.emulator, &["logs", "--follow", "--since", "1m"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("logs --follow");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = follow.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send((Instant::now(), line)).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::sleep(Duration::from_millis(1500));
+    while rx.try_recv().is_ok() {}
+    let mut delays = Vec::new();
+    for _ in 0..rounds.max(3) {
+        let sent = Instant::now();
+        emulator_invoke(&b.emulator, &function);
+        loop {
+            let (at, line) = rx
+                .recv_timeout(Duration::from_secs(20))
+                .expect("logs --follow showed no REPORT line");
+            if line.contains("REPORT RequestId:") {
+                delays.push(at.duration_since(sent));
+                break;
+            }
+        }
+    }
+    let _ = follow.kill();
+    let _ = follow.wait();
+    run_ok(b.ctl(&config, &b.emulator, &["teardown", "--yes"]));
+    (cold, warm, delays)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let quick = args.iter().any(|a| a == "--quick");
@@ -301,6 +334,18 @@ fn main() {
         "- `dev`, source saved → new code serving: {} (median of {}; target ≤ 1500 ms)",
         ms(median(dev.clone())),
         dev.len()
+    );
+    let (cold, warm, follow) = emulator_runs(&b, rounds);
+    println!(
+        "- Invoke through the emulator's Lambda (the real bootstrap): cold {}, warm {:.1} ms (median of {})",
+        ms(cold),
+        median(warm.clone()).as_secs_f64() * 1000.0,
+        warm.len()
+    );
+    println!(
+        "- an invocation → its REPORT line under `logs --follow`: {} (median of {}; polls every second)",
+        ms(median(follow.clone())),
+        follow.len()
     );
     let delays: &[f64] = if quick { &[2.0] } else { &[2.0, 5.0, 9.0] };
     for &d in delays {
