@@ -382,3 +382,51 @@ fn the_deployer_policy_allows_every_call_every_command_makes() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn a_reservation_that_stops_fitting_after_the_plan_is_gone_without() {
+    // The function stays Pending for 3 s after CreateFunction; meanwhile
+    // the account's limit drops to 10, so the reservation the plan decided
+    // on fails as a race with another function's reservation would.
+    let account = "100000000099";
+    emulator_account(json!({"account_id": account, "concurrent_executions": 1000}));
+    emulator_switches("racecap", json!({"lambda_pending_seconds": 3.0}));
+    let p = in_account("racecap", account);
+    let child = p
+        .command(&["up", "--yes"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while !p
+        .recorder
+        .calls()
+        .iter()
+        .any(|c| c.action == "CreateFunction")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no CreateFunction"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    emulator_account(json!({"account_id": account, "concurrent_executions": 10}));
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("reserved concurrency 10 is not possible on this account"),
+        "{stderr}"
+    );
+    let puts = p
+        .recorder
+        .writes()
+        .iter()
+        .filter(|w| *w == "lambda:PutFunctionConcurrency")
+        .count();
+    assert_eq!(puts, 1, "tried once, then went on");
+    // The app has its access all the same.
+    p.run(&["invoke", "--payload", ADA]).ok();
+    p.run(&["teardown", "--yes"]).ok();
+}
