@@ -168,9 +168,15 @@ pub fn init(progress: &Progress, dir: Option<&Path>, name: Option<&str>) -> Resu
     Ok(())
 }
 
-/// A path as the user would type it: `backend/config.toml`, not `./backend/config.toml`.
+/// A path as the user would type it: `backend/config.toml`, not
+/// `./backend/config.toml`; the current folder itself is "this folder".
 fn shown(path: &Path) -> String {
-    path.strip_prefix(".").unwrap_or(path).display().to_string()
+    let relative = path.strip_prefix(".").unwrap_or(path);
+    if relative.as_os_str().is_empty() {
+        "this folder".to_string()
+    } else {
+        relative.display().to_string()
+    }
 }
 
 fn next_steps(dir: &Path, layout: &Layout, files: &[File]) -> String {
@@ -183,7 +189,7 @@ fn next_steps(dir: &Path, layout: &Layout, files: &[File]) -> String {
         None => out.push_str(&format!(
             "Backend `{}` created in {}.\n",
             layout.project,
-            dir.display()
+            shown(dir)
         )),
     }
     out.push_str("Created:\n");
