@@ -126,6 +126,9 @@ pub enum PolicyKind {
         /// The partition (aws, aws-us-gov, aws-cn), when --account-id is given.
         #[arg(long, default_value = "aws", requires = "account_id")]
         partition: String,
+        /// Pin the pool statements to this identity pool (default: ours, when it exists).
+        #[arg(long, value_name = "ID")]
+        pool_id: Option<String>,
     },
 }
 

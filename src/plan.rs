@@ -69,7 +69,11 @@ pub fn concurrency_change(
         // Our own current reservation is freed by the change.
         let left = i64::from(account.unreserved) + i64::from(found.unwrap_or(0)) - i64::from(w);
         if left < i64::from(Note::floor(account.limit)) {
-            return Err(Note::NoReservation { wanted: w, account });
+            return Err(Note::NoReservation {
+                wanted: w,
+                kept: found,
+                account,
+            });
         }
     }
     Ok(Some(Change::Concurrency(found, Some(w))))

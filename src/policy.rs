@@ -79,7 +79,8 @@ pub fn log_group_arn(account: &Account, function: &str) -> String {
     )
 }
 
-/// The execution role's inline policy: its own logs, plus the user's statements.
+/// The execution role's inline policy: writing to its own log group (which
+/// backend-ctl makes), plus the user's statements.
 pub fn exec_policy(
     account: &Account,
     function: &str,
@@ -87,20 +88,15 @@ pub fn exec_policy(
     vars: &[(&str, &str)],
 ) -> Value {
     let group = log_group_arn(account, function);
-    let mut statements = vec![
-        json!({
-            "Sid": "OwnLogGroup",
-            "Effect": "Allow",
-            "Action": "logs:CreateLogGroup",
-            "Resource": format!("{group}:*")
-        }),
-        json!({
-            "Sid": "OwnLogStreams",
-            "Effect": "Allow",
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource": format!("{group}:log-stream:*")
-        }),
-    ];
+    // No logs:CreateLogGroup: backend-ctl makes the group before the
+    // function, and a function allowed to make it would, if ours were ever
+    // deleted, make an untagged one that keeps its logs forever.
+    let mut statements = vec![json!({
+        "Sid": "OwnLogStreams",
+        "Effect": "Allow",
+        "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+        "Resource": format!("{group}:log-stream:*")
+    })];
     statements.extend(extra.iter().map(|s| substitute(s, vars)));
     json!({"Version": "2012-10-17", "Statement": statements})
 }

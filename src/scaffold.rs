@@ -116,18 +116,20 @@ pub fn gradle_root_name(settings: &str) -> Option<String> {
     })
 }
 
-/// The modules a Gradle settings file includes, as folders: `include ':app'`,
-/// `include(":app", ":feature:login")` → `app`, `feature/login`.
+/// The modules a Gradle settings file includes, as folders: every quoted
+/// project path in it (`include ':app'`, `include(":app", ":feature:login")`,
+/// an `include(` spread over several lines) → `app`, `feature/login`.
 pub fn gradle_modules(settings: &str) -> Vec<String> {
     let mut modules = Vec::new();
-    for line in settings.lines() {
-        let line = line.trim();
-        if !line.starts_with("include") {
-            continue;
-        }
-        for part in line.split(['"', '\'']).skip(1).step_by(2) {
+    for (i, part) in settings.split(['"', '\'']).enumerate() {
+        // Odd parts are inside quotes; a project path starts with ':'.
+        if i % 2 == 1 && part.starts_with(':') {
             let module = part.trim_start_matches(':').replace(':', "/");
-            if !module.is_empty() {
+            if !module.is_empty()
+                && module
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || "/-_.".contains(c))
+            {
                 modules.push(module);
             }
         }

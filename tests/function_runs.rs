@@ -346,3 +346,25 @@ fn an_untagged_group_is_adopted_only_when_our_function_exists() {
     assert_eq!(q.recorder.writes(), Vec::<String>::new());
     assert!(aws.function(&q.names().function).is_none());
 }
+
+#[test]
+fn lambdas_untagged_group_does_not_strand_a_stack_whose_function_is_gone() {
+    // A stack from before backend-ctl made log groups, whose function was
+    // then deleted (in the console, or by a teardown cut short).
+    let p = Project::new("runsstrand");
+    let names = p.names();
+    let aws = Aws::new();
+    p.up();
+    lambdas_own_group(&aws, &names.log_group);
+    aws.block(
+        aws.lambda
+            .delete_function()
+            .function_name(&names.function)
+            .send(),
+    )
+    .unwrap();
+    let plan = p.run(&["plan"]).ok().stdout();
+    assert!(plan.contains("adopt the untagged group"), "{plan}");
+    p.run(&["teardown", "--yes"]).ok();
+    assert!(aws.nothing_left(&p.name));
+}

@@ -110,6 +110,48 @@ fn an_android_project_goes_from_init_to_invoke_to_teardown() {
 }
 
 #[test]
+fn the_app_module_is_found_by_its_plugin_whatever_its_name() {
+    // Android Studio's newer templates: a version catalog alias, and here an
+    // app module named `mobile` beside a library module that sorts first.
+    let p = Project::new("initmobile");
+    let root = p.dir.path().join("Shop");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(
+        root.join("settings.gradle.kts"),
+        "rootProject.name = \"Shop\"\ninclude(\n    \":core\",\n    \":mobile\"\n)\n",
+    )
+    .unwrap();
+    for (module, plugin) in [
+        ("core", "alias(libs.plugins.android.library)"),
+        ("mobile", "alias(libs.plugins.android.application)"),
+    ] {
+        std::fs::create_dir_all(root.join(module).join("src/main")).unwrap();
+        std::fs::write(
+            root.join(module).join("src/main/AndroidManifest.xml"),
+            "<manifest/>\n",
+        )
+        .unwrap();
+        std::fs::write(
+            root.join(module).join("build.gradle.kts"),
+            format!("plugins {{ {plugin} }}\n"),
+        )
+        .unwrap();
+    }
+    let run = in_dir(&p, &root, &["init"]).ok();
+    assert!(
+        run.stdout().contains("app module `mobile`"),
+        "{}",
+        run.stdout()
+    );
+    let config = std::fs::read_to_string(root.join("backend/config.toml")).unwrap();
+    assert!(
+        config.contains("config_path = \"../mobile/src/main/res/raw/awsconfiguration.json\""),
+        "{config}"
+    );
+    assert!(config.contains("project = \"shop\""), "{config}");
+}
+
+#[test]
 fn init_in_an_empty_folder_writes_the_example_in_place() {
     let p = Project::new("initempty");
     let dir = p.dir.path().join("my backend");

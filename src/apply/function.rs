@@ -136,12 +136,16 @@ async fn reserve(
     match function::put_concurrency(&clients.lambda, name, reserved).await? {
         function::Reserved::Done => Ok(()),
         function::Reserved::AccountCannotSpare(message) => {
-            let account = crate::aws::account::concurrency(&clients.lambda).await.ok();
+            let account = crate::aws::account::concurrency(&clients.lambda)
+                .await
+                .ok()
+                .flatten();
             match account {
                 Some(account) => progress.note(&format!(
                     "{}",
                     plan::Note::NoReservation {
                         wanted: reserved,
+                        kept: None,
                         account
                     }
                 )),

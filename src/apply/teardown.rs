@@ -69,7 +69,19 @@ pub async fn teardown(
         .unwrap_or_default();
     // Policies someone else put on our roles were read with them: they go in
     // the first round too, so that IAM lets the roles go in the next.
-    let (a, b, c, d, e, f) = tokio::join!(
+    // An untagged group Lambda made for our function gets our tags first, so
+    // that a teardown cut short still finds it ours next time.
+    let adopt = async {
+        match &observed.log_group {
+            Some(g)
+                if g.tags.is_empty() && matches!(plan.action(Kind::LogGroup), Action::Delete) =>
+            {
+                log_group::tag(&clients.logs, &g.arn, &names.tags()).await
+            }
+            _ => Ok(()),
+        }
+    };
+    let (a, b, c, d, e, f, g) = tokio::join!(
         delete_step(
             progress,
             plan,
@@ -110,8 +122,9 @@ pub async fn teardown(
             &names.unauth_role,
             observed.unauth_role.as_ref()
         ),
+        adopt,
     );
-    Error::collect(vec![a, b, c, d, e, f])?;
+    Error::collect(vec![a, b, c, d, e, f, g.map_err(Error::from)])?;
     // The log group after the function, which would otherwise make it again.
     let (a, b, c) = tokio::join!(
         delete_step(

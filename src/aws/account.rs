@@ -35,8 +35,11 @@ pub async fn find(sts: &aws_sdk_sts::Client, region: &str) -> Result<Account, Aw
     })
 }
 
-/// The account's Lambda concurrency limit and what is left unreserved.
-pub async fn concurrency(lambda: &aws_sdk_lambda::Client) -> Result<AccountConcurrency, AwsError> {
+/// The account's Lambda concurrency limit and what is left unreserved; `None`
+/// when Lambda does not say what is unreserved (then the plan does not guess).
+pub async fn concurrency(
+    lambda: &aws_sdk_lambda::Client,
+) -> Result<Option<AccountConcurrency>, AwsError> {
     let action = "reading the account's Lambda settings";
     let out = lambda
         .get_account_settings()
@@ -49,8 +52,10 @@ pub async fn concurrency(lambda: &aws_sdk_lambda::Client) -> Result<AccountConcu
         hint: None,
         denied: None,
     })?;
-    Ok(AccountConcurrency {
-        limit: limit.concurrent_executions(),
-        unreserved: limit.unreserved_concurrent_executions().unwrap_or(0),
-    })
+    Ok(limit
+        .unreserved_concurrent_executions()
+        .map(|unreserved| AccountConcurrency {
+            limit: limit.concurrent_executions(),
+            unreserved,
+        }))
 }

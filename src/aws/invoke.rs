@@ -72,7 +72,16 @@ pub async fn credentials(
         || cognito.get_credentials_for_identity().identity_id(identity_id).send(),
     )
     .await
-    .map_err(|e| super::failed(action.clone(), e))?;
+    .map_err(|e| {
+        let unconfigured = e.as_service_error().is_some_and(|s| {
+            s.is_invalid_identity_pool_configuration_exception()
+        });
+        let mut error = super::failed(action.clone(), e);
+        if unconfigured {
+            error.hint = Some("the pool has no role for unauthenticated identities: `backend-ctl up` attaches it".into());
+        }
+        error
+    })?;
     let missing = |what: &str| AwsError {
         action: action.clone(),
         cause: format!("the answer has no {what}"),
@@ -158,10 +167,18 @@ pub async fn invoke(
     )
     .await
     .map_err(|e| {
-        super::failed(
+        let mut error = super::failed(
             format!("invoking Lambda Function ({function}) as an unauthenticated app user"),
             e,
-        )
+        );
+        // The refused caller is the app's identity, not these credentials:
+        // the deployer policy is not the fix, the app's own permission is.
+        if error.denied.is_some() {
+            error.hint = Some(format!(
+                "the app's identity (the pool's unauthenticated role) may not invoke {function}: its invoke policy or the pool's role is missing or changed. `backend-ctl plan` shows the drift; `backend-ctl up` puts them back"
+            ));
+        }
+        error
     })?;
     Ok(Invoked {
         status: out.status_code(),

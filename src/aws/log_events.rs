@@ -41,9 +41,12 @@ pub async fn since(
                 return Ok(None)
             }
             Err(e) => {
+                let bad_pattern = pattern.is_some()
+                    && e.as_service_error()
+                        .is_some_and(|s| s.is_invalid_parameter_exception());
                 let mut error =
                     super::failed(format!("reading CloudWatch Logs Log Group ({group})"), e);
-                if pattern.is_some() && error.cause.contains("InvalidParameter") {
+                if bad_pattern {
                     error.hint = Some("check --filter: it takes a CloudWatch Logs filter pattern, e.g. ERROR or \"Task timed out\"".into());
                 }
                 return Err(error);

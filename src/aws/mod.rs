@@ -250,22 +250,57 @@ pub fn refused_credentials_hint(region: Option<&str>) -> String {
 }
 
 /// The permission named in AWS's refusal: "User: … is not authorized to
-/// perform: lambda:CreateFunction on resource: arn:… because …".
+/// perform: lambda:CreateFunction on resource: arn:… because …". IAM may
+/// name the resource in words ("on resource: role greeter-dev-exec"), so the
+/// resource is all the text up to "because" or "with an explicit deny".
 pub fn denied_from_message(message: &str) -> Option<Denied> {
     let after = message.split("perform: ").nth(1)?;
     let iam_action = after
         .split_whitespace()
         .next()?
         .trim_end_matches([',', '.']);
-    let resource = after
-        .split("on resource: ")
-        .nth(1)
-        .and_then(|r| r.split_whitespace().next())
-        .map(|r| r.trim_end_matches([',', '.']).to_string());
+    let resource = after.split("on resource: ").nth(1).map(|r| {
+        let end = [" because", " with an explicit deny", "\n"]
+            .iter()
+            .filter_map(|stop| r.find(stop))
+            .min()
+            .unwrap_or(r.len());
+        r[..end].trim().trim_end_matches([',', '.']).to_string()
+    });
     Some(Denied {
         iam_action: iam_action.to_string(),
-        resource,
+        resource: resource.filter(|r| !r.is_empty()),
     })
+}
+
+/// Cognito's refusal of `SetIdentityPoolRoles` when the caller may not pass
+/// the role: `NotAuthorizedException` "Access to Role '<arn>' is forbidden."
+pub fn denied_pass_role(code: Option<&str>, message: &str) -> Option<Denied> {
+    if code != Some("NotAuthorizedException") {
+        return None;
+    }
+    let role = message
+        .split("Access to Role '")
+        .nth(1)?
+        .split('\'')
+        .next()?;
+    Some(Denied {
+        iam_action: "iam:PassRole".into(),
+        resource: Some(role.to_string()),
+    })
+}
+
+/// The hint for a denied permission: which call, and the policy that allows it.
+fn denied_hint(denied: &Denied) -> String {
+    let on = denied
+        .resource
+        .as_deref()
+        .map(|r| format!(" on {r}"))
+        .unwrap_or_default();
+    format!(
+        "these credentials may not call {}{on}. `backend-ctl policy deployer` prints the least-privilege IAM policy that runs every backend-ctl command for this project and stage; attach it to this user or role (README: \"A deployer policy\")",
+        denied.iam_action
+    )
 }
 
 const DENIED_CODES: &[&str] = &[
@@ -296,15 +331,18 @@ where
                     iam_action: format!("the call made while {action}"),
                     resource: None,
                 });
-                let on = found.resource.as_deref().map(|r| format!(" on {r}")).unwrap_or_default();
-                let hint = format!(
-                    "these credentials may not call {}{on}. `backend-ctl policy deployer` prints the least-privilege IAM policy that runs every backend-ctl command for this project and stage; attach it to this user or role (README: \"A deployer policy\")",
-                    found.iam_action
-                );
+                let hint = denied_hint(&found);
                 denied = Some(found);
                 Some(hint)
             }
-            _ => None,
+            code => match denied_pass_role(code, err.message().unwrap_or_default()) {
+                Some(found) => {
+                    let hint = denied_hint(&found);
+                    denied = Some(found);
+                    Some(hint)
+                }
+                None => None,
+            },
         },
     };
     let cause = match err.code() {
@@ -318,3 +356,6 @@ where
         denied,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -14,7 +14,6 @@ use crate::desired::{Code, Desired, Names};
 use crate::error::{Error, InputError, OwnershipError};
 use crate::observed::Observed;
 use crate::outputs::{self, Summary};
-use crate::package;
 use crate::plan::{self, Plan};
 use crate::progress::Progress;
 
@@ -33,7 +32,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
     let for_up = reads == Reads::ForUp;
     let concurrency = async {
         if for_up {
-            account::concurrency(&clients.lambda).await.map(Some)
+            account::concurrency(&clients.lambda).await
         } else {
             Ok(None)
         }
@@ -127,7 +126,8 @@ fn heading(config: &Config, clients: &Clients, command: &str) -> String {
     )
 }
 
-/// What `plan` and `up` share: the build, one round of reads, the plan.
+/// What `plan` and `up` share: one round of reads and the plan (the build
+/// came before any AWS call, in `commands::run`).
 struct Prepared {
     code: Code,
     names: Names,
@@ -136,12 +136,7 @@ struct Prepared {
     plan: Plan,
 }
 
-async fn prepare(
-    config: &Config,
-    clients: &Clients,
-    progress: &Progress,
-) -> Result<Prepared, Error> {
-    let code = package::build(config, progress)?;
+async fn prepare(config: &Config, clients: &Clients, code: Code) -> Result<Prepared, Error> {
     let names = Names::new(&config.project, &config.stage);
     let observed = observe(clients, &names, Reads::ForUp).await?;
     let desired = Desired::new(config, &observed.account);
@@ -159,9 +154,9 @@ pub async fn plan_cmd(
     cli: &Cli,
     config: &Config,
     clients: &Clients,
-    progress: &Progress,
+    code: Code,
 ) -> Result<(), Error> {
-    let p = prepare(config, clients, progress).await?;
+    let p = prepare(config, clients, code).await?;
     print_plan(cli, &heading(config, clients, "Plan"), &p.plan);
     Ok(())
 }
@@ -171,6 +166,7 @@ pub async fn up(
     config: &Config,
     clients: &Clients,
     progress: &Progress,
+    code: Code,
     yes: bool,
 ) -> Result<(), Error> {
     let Prepared {
@@ -179,7 +175,7 @@ pub async fn up(
         observed,
         desired,
         plan,
-    } = prepare(config, clients, progress).await?;
+    } = prepare(config, clients, code).await?;
     let pool = observed.pools.iter().find(|p| names.owns(&p.tags));
     let pool_id = match (plan.is_noop(), pool) {
         (true, Some(pool)) => {
@@ -239,8 +235,8 @@ pub async fn update_code(
     config: &Config,
     clients: &Clients,
     progress: &Progress,
+    code: Code,
 ) -> Result<(), Error> {
-    let code = package::build(config, progress)?;
     let names = Names::new(&config.project, &config.stage);
     let Some(found) = function::find(&clients.lambda, &names.function).await? else {
         return Err(OwnershipError::NotDeployed {

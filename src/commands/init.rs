@@ -25,10 +25,12 @@ pub fn detect_android(root: &Path) -> Option<Android> {
         .iter()
         .find_map(|f| std::fs::read_to_string(root.join(f)).ok())?;
     let has_manifest = |m: &str| root.join(m).join("src/main/AndroidManifest.xml").is_file();
+    // `id("com.android.application")`, `alias(libs.plugins.android.application)`,
+    // or an `applicationId`: an app, not a library.
     let is_app = |m: &str| {
         ["build.gradle.kts", "build.gradle"].iter().any(|f| {
             std::fs::read_to_string(root.join(m).join(f))
-                .is_ok_and(|t| t.contains("com.android.application"))
+                .is_ok_and(|t| t.contains("android.application") || t.contains("applicationId"))
         })
     };
     let mut modules = scaffold::gradle_modules(&settings);
@@ -106,12 +108,14 @@ fn layout(dir: &Path, name: Option<&str>) -> Result<Layout, InputError> {
 }
 
 /// Writes every file or none: stops at the first that exists, before
-/// writing; removes what it wrote if a later write fails.
+/// writing; never writes through an existing path (each file is created new,
+/// so one that appears meanwhile, or a dangling link, is not overwritten);
+/// removes what it wrote, folders included, if a later write fails.
 fn write_all(backend: &Path, files: &[File]) -> Result<(), Error> {
     if let Some(existing) = files
         .iter()
         .map(|f| backend.join(&f.path))
-        .find(|p| p.exists())
+        .find(|p| p.symlink_metadata().is_ok())
     {
         return Err(InputError::Flag {
             flag: "DIR",
@@ -122,16 +126,12 @@ fn write_all(backend: &Path, files: &[File]) -> Result<(), Error> {
         }
         .into());
     }
-    let mut written: Vec<PathBuf> = Vec::new();
+    let mut made: Vec<PathBuf> = Vec::new();
     for file in files {
         let path = backend.join(&file.path);
-        let result = path
-            .parent()
-            .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&path, &file.text));
-        if let Err(source) = result {
-            for done in &written {
-                let _ = std::fs::remove_file(done);
+        if let Err(source) = write_new(&path, &file.text, &mut made) {
+            for done in made.iter().rev() {
+                let _ = std::fs::remove_file(done).or_else(|_| std::fs::remove_dir(done));
             }
             return Err(Error::Io {
                 action: "cannot write",
@@ -139,9 +139,31 @@ fn write_all(backend: &Path, files: &[File]) -> Result<(), Error> {
                 source,
             });
         }
-        written.push(path);
     }
     Ok(())
+}
+
+/// Creates `path` (and the folders it needs), failing if it exists; records
+/// in `made` what it created, folders first.
+fn write_new(path: &Path, text: &str, made: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        let mut missing: Vec<&Path> = dir
+            .ancestors()
+            .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+            .collect();
+        missing.reverse();
+        for d in missing {
+            std::fs::create_dir(d)?;
+            made.push(d.to_path_buf());
+        }
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    made.push(path.to_path_buf());
+    file.write_all(text.as_bytes())
 }
 
 pub fn init(progress: &Progress, dir: Option<&Path>, name: Option<&str>) -> Result<(), Error> {

@@ -93,7 +93,7 @@ pub fn fresh(seen: &mut HashMap<String, i64>, events: Vec<Event>) -> (Vec<Event>
     (new, newest)
 }
 
-fn now_ms() -> i64 {
+pub fn now_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)
@@ -105,11 +105,10 @@ pub async fn logs(
     config: &Config,
     clients: &Clients,
     progress: &Progress,
-    since: &str,
+    start: i64,
     follow: bool,
     filter: Option<&str>,
 ) -> Result<(), Error> {
-    let start = parse_since(since, now_ms())?;
     let names = Names::new(&config.project, &config.stage);
     let group = &names.log_group;
     let mut seen = HashMap::new();

@@ -14,6 +14,7 @@ use crate::aws::{self, Connect};
 use crate::cli::{Cli, Command, Output, PolicyKind};
 use crate::config;
 use crate::error::Error;
+use crate::package;
 use crate::progress::Progress;
 
 /// Runs the command the user asked for.
@@ -55,48 +56,61 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
                 PolicyKind::Deployer {
                     account_id,
                     partition,
+                    pool_id,
                 },
         } => {
-            return policy::deployer(&cli, &config, &progress, account_id.as_deref(), partition)
-                .await
+            return policy::deployer(
+                &cli,
+                &config,
+                &progress,
+                account_id.as_deref(),
+                partition,
+                pool_id.as_deref(),
+            )
+            .await
         }
         _ => {}
     }
+    // The commands that deploy build first: a missing tool, a compile error or
+    // a binary Lambda cannot run stops them before any AWS call, credential
+    // lookups (SSO, assume-role) included.
+    let code = match cli.command {
+        Command::Plan | Command::Up { .. } | Command::UpdateCode => {
+            Some(package::build(&config, &progress)?)
+        }
+        _ => None,
+    };
+    // Likewise a bad --since.
+    let since = match &cli.command {
+        Command::Logs { since, .. } => Some(logs::parse_since(since, logs::now_ms())?),
+        _ => None,
+    };
     let connect = Connect {
         region: cli.region.clone(),
         profile: cli.profile.clone(),
         endpoint_url: cli.endpoint_url.clone(),
     };
     let clients = aws::connect(&connect).await?;
-    match &cli.command {
-        Command::Plan => deploy::plan_cmd(&cli, &config, &clients, &progress).await,
-        Command::Up { yes } => deploy::up(&cli, &config, &clients, &progress, *yes).await,
-        Command::UpdateCode => deploy::update_code(&cli, &config, &clients, &progress).await,
-        Command::Teardown { yes } => {
+    match (&cli.command, code) {
+        (Command::Plan, Some(code)) => deploy::plan_cmd(&cli, &config, &clients, code).await,
+        (Command::Up { yes }, Some(code)) => {
+            deploy::up(&cli, &config, &clients, &progress, code, *yes).await
+        }
+        (Command::UpdateCode, Some(code)) => {
+            deploy::update_code(&cli, &config, &clients, &progress, code).await
+        }
+        (Command::Teardown { yes }, _) => {
             deploy::teardown(&cli, &config, &clients, &progress, *yes).await
         }
-        Command::Invoke { payload, .. } => {
+        (Command::Invoke { payload, .. }, _) => {
             invoke::remote(&cli, &config, &clients, &progress, payload).await
         }
-        Command::Logs {
-            since,
-            follow,
-            filter,
-        } => {
-            logs::logs(
-                &cli,
-                &config,
-                &clients,
-                &progress,
-                since,
-                *follow,
-                filter.as_deref(),
-            )
-            .await
+        (Command::Logs { follow, filter, .. }, _) => {
+            let start = since.unwrap_or_default();
+            let filter = filter.as_deref();
+            logs::logs(&cli, &config, &clients, &progress, start, *follow, filter).await
         }
-        Command::Dev { .. }
-        | Command::Init { .. }
-        | Command::Completions { .. }
-        | Command::Policy { .. } => Ok(()),
+        // Handled above, before any AWS client exists.
+        _ => Ok(()),
     }
 }

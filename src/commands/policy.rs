@@ -2,11 +2,12 @@
 //! command for this project and stage, scoped to the caller's account (from
 //! STS) or to `--account-id`.
 
-use crate::aws::{self, account, Connect};
+use crate::aws::{self, account, identity_pool, Connect};
 use crate::cli::Cli;
 use crate::config::Config;
 use crate::desired::Names;
 use crate::error::{Error, InputError};
+use crate::plan;
 use crate::policy::{deployer, Account};
 use crate::progress::Progress;
 
@@ -49,9 +50,14 @@ pub async fn deployer(
     progress: &Progress,
     account_id: Option<&str>,
     partition: &str,
+    pool_id: Option<&str>,
 ) -> Result<(), Error> {
-    let account = match account_id {
-        Some(id) => given_account(cli, id, partition)?,
+    let names = Names::new(&config.project, &config.stage);
+    let (account, pool_id) = match account_id {
+        Some(id) => (
+            given_account(cli, id, partition)?,
+            pool_id.map(str::to_string),
+        ),
         None => {
             let clients = aws::connect(&Connect {
                 region: cli.region.clone(),
@@ -59,11 +65,29 @@ pub async fn deployer(
                 endpoint_url: cli.endpoint_url.clone(),
             })
             .await?;
-            account::find(&clients.sts, &clients.region).await?
+            let account = account::find(&clients.sts, &clients.region).await?;
+            // Our pool, when it exists, pins the pool statements to it.
+            let pool = match pool_id {
+                Some(id) => Some(id.to_string()),
+                None => {
+                    let pools = identity_pool::find(&clients.cognito, &names.pool, false).await?;
+                    plan::our_pool(&names, &pools)
+                        .map_err(super::deploy::ownership)?
+                        .map(|p| p.id.clone())
+                }
+            };
+            (account, pool)
         }
     };
-    let names = Names::new(&config.project, &config.stage);
-    let doc = deployer::policy(&names, &account);
+    let doc = deployer::policy(&names, &account, pool_id.as_deref());
+    match &pool_id {
+        Some(id) => progress.note(&format!(
+            "pinned to identity pool {id}: the holder may tag and change that pool only. After a teardown, the next up makes a new pool: print this policy again before it"
+        )),
+        None => progress.note(
+            "no pool of ours exists yet: tagging a pool at creation is allowed on any pool with our tags in the request, which would also let the holder tag, then change, another pool. Print this policy again after the first `up` to pin it to the pool",
+        ),
+    }
     progress.note(&format!(
         "the deployer policy of {} (stage {}) in account {}, {}: attach it to the IAM user or role that runs backend-ctl (README: \"A deployer policy\")",
         names.project, names.stage, account.account_id, account.region

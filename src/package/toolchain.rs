@@ -13,11 +13,13 @@ use crate::error::BuildError;
 /// The glibc of Lambda's `provided.al2023`, which zig pins the link to.
 pub const LAMBDA_GLIBC: &str = "2.34";
 
-/// This machine: its OS and CPU, as Rust names them.
+/// This machine: its OS, CPU and C library, as Rust names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Host {
     pub os: &'static str,
     pub arch: &'static str,
+    /// Linux with glibc (a musl system, e.g. Alpine, cannot link for Lambda's glibc).
+    pub gnu: bool,
 }
 
 impl Host {
@@ -25,12 +27,19 @@ impl Host {
         Host {
             os: std::env::consts::OS,
             arch: std::env::consts::ARCH,
+            gnu: cfg!(target_env = "gnu"),
         }
     }
 
     /// Whether this machine runs Linux binaries of `arch` natively.
     pub fn runs(self, arch: Architecture) -> bool {
         self.os == "linux" && self.arch == machine(arch)
+    }
+
+    /// Whether its own linker makes binaries Lambda runs on `arch`: glibc
+    /// Linux on that CPU.
+    pub fn links_for(self, arch: Architecture) -> bool {
+        self.runs(arch) && self.gnu
     }
 }
 
@@ -53,17 +62,18 @@ pub struct BuildWay {
     pub triple: &'static str,
 }
 
-/// Plain cargo where this machine is Linux on the function's architecture
-/// (the host's own linker makes a binary Lambda runs, checked afterwards);
-/// `cargo zigbuild` everywhere else: macOS and Windows cannot link for Linux
-/// at all, and Linux on the other CPU has no linker for it. `linker` in the
-/// config forces either way.
+/// Plain cargo where this machine is glibc Linux on the function's
+/// architecture (the host's own linker makes a binary Lambda runs, checked
+/// afterwards); `cargo zigbuild` everywhere else: macOS and Windows cannot
+/// link for Linux at all, Linux on the other CPU has no linker for it, and a
+/// musl Linux has no glibc to link with. `linker` in the config forces
+/// either way.
 pub fn build_way(linker: Linker, arch: Architecture, host: Host) -> BuildWay {
     let triple = arch.target_triple();
     let zig = match linker {
         Linker::Zig => true,
         Linker::Cargo => false,
-        Linker::Auto => !host.runs(arch),
+        Linker::Auto => !host.links_for(arch),
     };
     BuildWay {
         zig,
@@ -83,6 +93,16 @@ pub fn check_build_tools(way: &BuildWay) -> Result<(), BuildError> {
             needed: format!("the Rust target {}", way.triple),
             why: "this toolchain has no standard library for Lambda's Linux on that CPU".into(),
             fix: format!("rustup target add {}", way.triple),
+        });
+    }
+    if !way.zig && which("cc").is_none() {
+        return Err(BuildError::MissingTool {
+            needed: "a C linker (cc)".into(),
+            why: format!(
+                "cargo links {} with the system's cc",
+                way.triple
+            ),
+            fix: "install one (Debian/Ubuntu: sudo apt-get install build-essential), or set `linker = \"zig\"` under [handler] and pip3 install cargo-zigbuild ziglang".into(),
         });
     }
     if way.zig {
@@ -169,26 +189,30 @@ fn find_cargo_subcommand(name: &str) -> Option<PathBuf> {
     })
 }
 
-/// Whether cargo-zigbuild will find zig: `python3 -m ziglang` (how `pip
-/// install ziglang` provides it, and what cargo-zigbuild tries first), or
-/// `zig` on `PATH`.
+/// Whether cargo-zigbuild will find zig, looking where it looks and in its
+/// order: `$CARGO_ZIGBUILD_PYTHON_PATH` (else `python3`) `-m ziglang` (how
+/// `pip install ziglang` provides it), then `$CARGO_ZIGBUILD_ZIG_PATH`
+/// (else `zig`).
 fn zig_found() -> bool {
-    if which("zig").is_some() {
-        return true;
-    }
-    let python = std::env::var_os("CARGO_ZIGBUILD_PYTHON_PATH")
-        .map(PathBuf::from)
-        .or_else(|| which("python3"))
-        .or_else(|| which("python"));
-    python.is_some_and(|python| {
-        Command::new(python)
-            .args(["-m", "ziglang", "version"])
+    let runs = |program: PathBuf, args: &[&str]| {
+        Command::new(program)
+            .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
-    })
+    };
+    let python = std::env::var_os("CARGO_ZIGBUILD_PYTHON_PATH")
+        .map(PathBuf::from)
+        .or_else(|| which("python3"));
+    if python.is_some_and(|p| runs(p, &["-m", "ziglang", "version"])) {
+        return true;
+    }
+    let zig = std::env::var_os("CARGO_ZIGBUILD_ZIG_PATH")
+        .map(PathBuf::from)
+        .or_else(|| which("zig"));
+    zig.is_some_and(|z| runs(z, &["version"]))
 }
 
 /// How to start a Linux binary of `arch` on this machine: directly, or

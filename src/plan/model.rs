@@ -150,9 +150,11 @@ pub struct Step {
 /// Something the plan decided that the user should know, though no step shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
-    /// The account cannot spare the reservation: the function gets none.
+    /// The account cannot spare the reservation: the function gets none, or
+    /// keeps the one it has (`kept`).
     NoReservation {
         wanted: u32,
+        kept: Option<i32>,
         account: AccountConcurrency,
     },
 }
@@ -169,14 +171,28 @@ impl Note {
 impl fmt::Display for Note {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Note::NoReservation { wanted, account } => write!(
-                f,
-                "reserved concurrency {wanted} is not possible on this account: its Lambda limit is {} concurrent executions, {} of them unreserved, and AWS keeps {} unreserved. The function gets no reservation; the account's own limit ({}) caps what callers can run at once. Ask AWS to raise \"Concurrent executions\" (Service Quotas); the next `up` then puts the cap in place.",
-                account.limit,
-                account.unreserved,
-                Note::floor(account.limit),
-                account.limit
-            ),
+            Note::NoReservation {
+                wanted,
+                kept,
+                account,
+            } => {
+                write!(
+                    f,
+                    "reserved concurrency {wanted} is not possible on this account: its Lambda limit is {} concurrent executions, {} of them unreserved, and AWS keeps {} unreserved. ",
+                    account.limit,
+                    account.unreserved,
+                    Note::floor(account.limit),
+                )?;
+                match kept {
+                    Some(k) => write!(f, "The function keeps its reservation of {k}.")?,
+                    None => write!(
+                        f,
+                        "The function gets no reservation; the account's own limit ({}) caps what callers can run at once.",
+                        account.limit
+                    )?,
+                }
+                write!(f, " Ask AWS to raise \"Concurrent executions\" (Service Quotas); the next `up` then puts the cap in place.")
+            }
         }
     }
 }

@@ -68,16 +68,23 @@ pub fn check_ownership<'a>(
     }
 }
 
-/// Whether the log group is ours: tagged as ours, or untagged while our
-/// function exists (Lambda made it at the first invocation, before backend-ctl
-/// made the group itself; `up` then adopts it).
+/// Whether the log group is ours: tagged as ours, or untagged while a
+/// resource of ours stands (Lambda made it at our function's first
+/// invocation, before backend-ctl made the group itself; `up` adopts it).
+/// The function alone would not do: a teardown cut after deleting it, or a
+/// function deleted in the console, would leave the stack's own group
+/// looking foreign, and every later command stuck on it.
 fn log_group_is_ours(names: &Names, observed: &Observed, group: &LogGroupState) -> bool {
-    names.owns(&group.tags)
-        || (group.tags.is_empty()
-            && observed
-                .function
-                .as_ref()
-                .is_some_and(|f| names.owns(&f.tags)))
+    let ours_stand = observed
+        .function
+        .as_ref()
+        .is_some_and(|f| names.owns(&f.tags))
+        || [&observed.exec_role, &observed.unauth_role]
+            .into_iter()
+            .flatten()
+            .any(|r| names.owns(&r.tags))
+        || observed.pools.iter().any(|p| names.owns(&p.tags));
+    names.owns(&group.tags) || (group.tags.is_empty() && ours_stand)
 }
 
 /// Our pool among the pools with our name: none, or exactly one with our

@@ -14,6 +14,9 @@
 use serde_json::{json, Value};
 
 use super::{cognito_principal, log_group_arn, Account, LAMBDA_PRINCIPAL};
+
+/// The Cognito Identity service, as `iam:PassedToService` names it.
+const COGNITO_SERVICE: &str = "cognito-identity.amazonaws.com";
 use crate::desired::{Names, TAG_PROJECT, TAG_STAGE};
 
 /// What each command calls on the roles (besides `iam:PassRole`).
@@ -73,8 +76,13 @@ pub const UNSCOPED_ACTIONS: &[&str] = &[
     "cognito-identity:SetIdentityPoolRoles",
 ];
 
-/// The policy document for `names` in `account`.
-pub fn policy(names: &Names, account: &Account) -> Value {
+/// The policy document for `names` in `account`. With our pool's id, every
+/// pool statement but the creation is pinned to that pool; without it (before
+/// the first `up`), tagging a pool at creation needs `TagResource` on any
+/// pool carrying our tags in the request, which also lets the holder put our
+/// tags on another pool, and then change it: print the policy again once the
+/// pool exists.
+pub fn policy(names: &Names, account: &Account, pool_id: Option<&str>) -> Value {
     let Account {
         partition,
         account_id,
@@ -82,7 +90,20 @@ pub fn policy(names: &Names, account: &Account) -> Value {
     } = account;
     let role = |name: &str| format!("arn:{partition}:iam::{account_id}:role/{name}");
     let group = log_group_arn(account, &names.function);
-    let pools = format!("arn:{partition}:cognito-identity:{region}:{account_id}:identitypool/*");
+    let any_pool = format!("arn:{partition}:cognito-identity:{region}:{account_id}:identitypool/*");
+    let pools = match pool_id {
+        Some(id) => {
+            format!("arn:{partition}:cognito-identity:{region}:{account_id}:identitypool/{id}")
+        }
+        None => any_pool.clone(),
+    };
+    // The role is passed to Cognito Identity; AWS's own managed policy names
+    // the global principal and the partition's one.
+    let mut cognito = vec![COGNITO_SERVICE.to_string()];
+    let own = cognito_principal(partition, region);
+    if own != COGNITO_SERVICE {
+        cognito.push(own);
+    }
     let our_tags = json!({
         format!("aws:ResourceTag/{TAG_PROJECT}"): names.project,
         format!("aws:ResourceTag/{TAG_STAGE}"): names.stage,
@@ -112,9 +133,7 @@ pub fn policy(names: &Names, account: &Account) -> Value {
                 "Effect": "Allow",
                 "Action": "iam:PassRole",
                 "Resource": role(&names.unauth_role),
-                "Condition": {"StringEquals": {
-                    "iam:PassedToService": cognito_principal(partition, region)
-                }}
+                "Condition": {"StringEquals": {"iam:PassedToService": cognito}}
             },
             {
                 "Sid": "OurFunction",
@@ -138,20 +157,27 @@ pub fn policy(names: &Names, account: &Account) -> Value {
                 "Sid": "ReadPoolsNamedLikeOurs",
                 "Effect": "Allow",
                 "Action": POOL_READ_ACTIONS,
-                "Resource": pools
+                "Resource": any_pool
             },
             {
                 "Sid": "ChangeOnlyOurPool",
                 "Effect": "Allow",
                 "Action": POOL_WRITE_ACTIONS,
-                "Resource": pools,
+                "Resource": pools.clone(),
                 "Condition": {"StringEquals": our_tags}
             },
             {
-                "Sid": "CreateAndTagOurPool",
+                "Sid": "CreateOurPool",
                 "Effect": "Allow",
-                "Action": ["cognito-identity:CreateIdentityPool", "cognito-identity:TagResource"],
+                "Action": "cognito-identity:CreateIdentityPool",
                 "Resource": "*",
+                "Condition": {"StringEquals": our_request_tags}
+            },
+            {
+                "Sid": "TagOurPool",
+                "Effect": "Allow",
+                "Action": "cognito-identity:TagResource",
+                "Resource": if pool_id.is_some() { pools.clone() } else { "*".to_string() },
                 "Condition": {"StringEquals": our_request_tags}
             },
             {

@@ -430,16 +430,37 @@ fn the_untagged_group_lambda_made_for_our_function_is_adopted() {
 }
 
 #[test]
-fn an_untagged_group_without_our_function_is_foreign() {
+fn an_untagged_group_is_ours_while_any_of_our_resources_stands() {
     let d = desired();
+    // A teardown cut short after deleting the function, or the function
+    // deleted in the console: the roles and the pool are still ours, so the
+    // group Lambda made for the function is too.
     let mut o = converged(&d);
     group(&mut o).tags.clear();
     o.function = None;
-    let errors = up(&d, &o, &code()).unwrap_err();
+    let plan = up(&d, &o, &code()).unwrap();
+    assert_eq!(
+        plan.action(Kind::LogGroup),
+        &Action::Update(vec![Change::AdoptLogGroup])
+    );
+    assert_eq!(
+        teardown(&d.names, &o).unwrap().action(Kind::LogGroup),
+        &Action::Delete
+    );
+    // With nothing of ours around, the same group is someone else's.
+    let alone = Observed {
+        log_group: Some(LogGroupState {
+            tags: Default::default(),
+            ..our_group(&d)
+        }),
+        ..empty(&d)
+    };
+    let errors = up(&d, &alone, &code()).unwrap_err();
     assert!(
         matches!(&errors[..], [OwnershipError::Foreign { kind: "CloudWatch log group", name, .. }] if name == "/aws/lambda/shop-dev"),
         "{errors:?}"
     );
+    assert!(teardown(&d.names, &alone).is_err());
 }
 
 #[test]
@@ -457,6 +478,7 @@ fn a_reservation_the_account_cannot_spare_becomes_a_note_not_a_write() {
         plan.notes,
         [Note::NoReservation {
             wanted: 5,
+            kept: None,
             account: NEW_ACCOUNT
         }]
     );

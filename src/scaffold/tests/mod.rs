@@ -94,4 +94,6 @@ fn gradle_settings_give_the_root_name_and_the_modules() {
     assert_eq!(gradle_root_name(groovy).as_deref(), Some("Shop"));
     assert_eq!(gradle_modules(groovy), ["app", "lib"]);
     assert_eq!(gradle_root_name("include ':app'\n"), None);
+    let spread = "rootProject.name = \"X\"\ninclude(\n    \":mobile\",\n    \":core:ui\"\n)\n";
+    assert_eq!(gradle_modules(spread), ["mobile", "core/ui"]);
 }

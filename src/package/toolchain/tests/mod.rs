@@ -5,18 +5,27 @@ use super::*;
 const LINUX_X86: Host = Host {
     os: "linux",
     arch: "x86_64",
+    gnu: true,
 };
 const LINUX_ARM: Host = Host {
     os: "linux",
     arch: "aarch64",
+    gnu: true,
+};
+const ALPINE_X86: Host = Host {
+    os: "linux",
+    arch: "x86_64",
+    gnu: false,
 };
 const MAC_ARM: Host = Host {
     os: "macos",
     arch: "aarch64",
+    gnu: false,
 };
 const WINDOWS: Host = Host {
     os: "windows",
     arch: "x86_64",
+    gnu: false,
 };
 
 #[test]
@@ -57,6 +66,12 @@ fn plain_cargo_only_where_the_host_is_linux_on_the_functions_cpu() {
             Architecture::X86_64,
             "x86_64-unknown-linux-gnu.2.34",
         ),
+        // musl Linux (Alpine) has no glibc to link Lambda's binary with.
+        (
+            ALPINE_X86,
+            Architecture::X86_64,
+            "x86_64-unknown-linux-gnu.2.34",
+        ),
     ] {
         let way = build_way(Linker::Auto, arch, host);
         assert!(way.zig, "{host:?} {arch:?}");
@@ -85,6 +100,9 @@ fn linux_binaries_run_natively_only_on_linux_of_their_cpu() {
     assert!(!LINUX_X86.runs(Architecture::Arm64));
     assert!(LINUX_ARM.runs(Architecture::Arm64));
     assert!(!MAC_ARM.runs(Architecture::Arm64));
+    // A musl host runs the glibc binary's CPU, but does not link for it.
+    assert!(ALPINE_X86.runs(Architecture::X86_64));
+    assert!(!ALPINE_X86.links_for(Architecture::X86_64));
     // Where Linux binaries cannot run at all, local runs build for the host: no qemu.
     assert!(launcher(Architecture::Arm64, MAC_ARM)
         .unwrap()

@@ -40,7 +40,7 @@ fn statement<'a>(doc: &'a Value, sid: &str) -> &'a Value {
 #[test]
 fn resources_are_our_roles_function_and_log_group_only() {
     let names = Names::new("shop", "prod");
-    let doc = policy(&names, &account("aws", "eu-west-1"));
+    let doc = policy(&names, &account("aws", "eu-west-1"), None);
     assert_eq!(
         statement(&doc, "OurRoles")["Resource"],
         json!([
@@ -67,7 +67,7 @@ fn resources_are_our_roles_function_and_log_group_only() {
         }
     }
     assert_eq!(
-        statement(&doc, "CreateAndTagOurPool")["Condition"]["StringEquals"],
+        statement(&doc, "CreateOurPool")["Condition"]["StringEquals"],
         json!({"aws:RequestTag/backend-ctl:project": "shop", "aws:RequestTag/backend-ctl:stage": "prod"})
     );
     assert_eq!(
@@ -79,16 +79,29 @@ fn resources_are_our_roles_function_and_log_group_only() {
 #[test]
 fn each_role_is_passed_only_to_its_own_service() {
     let names = Names::new("shop", "dev");
+    // Cognito Identity receives the role under its global name, and in
+    // GovCloud under its own principal too (as AWS's managed policies list it).
     for (partition, region, cognito) in [
-        ("aws", "us-east-1", "cognito-identity.amazonaws.com"),
+        (
+            "aws",
+            "us-east-1",
+            json!(["cognito-identity.amazonaws.com"]),
+        ),
         (
             "aws-us-gov",
             "us-gov-west-1",
-            "cognito-identity-us-gov.amazonaws.com",
+            json!([
+                "cognito-identity.amazonaws.com",
+                "cognito-identity-us-gov.amazonaws.com"
+            ]),
         ),
-        ("aws-cn", "cn-north-1", "cognito-identity.amazonaws.com"),
+        (
+            "aws-cn",
+            "cn-north-1",
+            json!(["cognito-identity.amazonaws.com"]),
+        ),
     ] {
-        let doc = policy(&names, &account(partition, region));
+        let doc = policy(&names, &account(partition, region), None);
         let exec = statement(&doc, "PassTheExecutionRoleToLambda");
         assert_eq!(exec["Action"], "iam:PassRole");
         assert_eq!(
@@ -121,7 +134,11 @@ fn each_role_is_passed_only_to_its_own_service() {
 
 #[test]
 fn actions_lists_every_allowed_action_once() {
-    let doc = policy(&Names::new("shop", "dev"), &account("aws", "us-east-1"));
+    let doc = policy(
+        &Names::new("shop", "dev"),
+        &account("aws", "us-east-1"),
+        None,
+    );
     let all = actions(&doc);
     for a in [
         "iam:PassRole",
@@ -138,4 +155,28 @@ fn actions_lists_every_allowed_action_once() {
         !all.iter().any(|a| a.contains('*')),
         "no wildcard actions: {all:?}"
     );
+}
+
+#[test]
+fn once_the_pool_exists_tagging_and_changing_pools_is_pinned_to_it() {
+    let names = Names::new("shop", "dev");
+    let pool = "eu-west-1:11111111-2222-3333-4444-555555555555";
+    let doc = policy(&names, &account("aws", "eu-west-1"), Some(pool));
+    let arn = format!("arn:aws:cognito-identity:eu-west-1:123456789012:identitypool/{pool}");
+    assert_eq!(statement(&doc, "TagOurPool")["Resource"], arn);
+    assert_eq!(statement(&doc, "ChangeOnlyOurPool")["Resource"], arn);
+    // Nothing lets the holder tag, change or delete another pool.
+    for s in doc["Statement"].as_array().unwrap() {
+        let acts = s["Action"].to_string();
+        if acts.contains("TagResource") && acts.contains("cognito") {
+            assert_ne!(s["Resource"], "*", "{s}");
+        }
+        if acts.contains("UpdateIdentityPool") || acts.contains("DeleteIdentityPool") {
+            assert_eq!(s["Resource"], arn, "{s}");
+        }
+    }
+    // Before the pool exists, tagging at creation must be open to any pool
+    // tagged as ours in the request.
+    let first = policy(&names, &account("aws", "eu-west-1"), None);
+    assert_eq!(statement(&first, "TagOurPool")["Resource"], "*");
 }

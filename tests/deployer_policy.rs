@@ -1,0 +1,181 @@
+//! The deployer policy (`backend-ctl policy deployer`), checked against what
+//! the commands really call: every action the deployer's credentials use in
+//! a run of every command and every correction `up` makes is allowed, and
+//! parliament finds nothing to flag.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{Aws, Project, Settings};
+use serde_json::json;
+
+const ADA: &str = r#"{"firstName": "Ada", "lastName": "Lovelace"}"#;
+
+/// Every IAM action the deployer's credentials used: signed with the
+/// deployer's key (not the app identity's), STS aside (it needs no permission).
+fn deployer_actions(p: &Project) -> BTreeSet<String> {
+    let mut actions = BTreeSet::new();
+    for call in p.recorder.calls() {
+        if call.access_key != "testing" || call.service == "sts" {
+            continue;
+        }
+        actions.insert(format!("{}:{}", call.service, call.action));
+        // GetFunction returns the tags only with lambda:ListTags.
+        if call.service == "lambda" && call.action == "GetFunction" {
+            actions.insert("lambda:ListTags".into());
+        }
+    }
+    actions
+}
+
+#[test]
+fn the_deployer_policy_allows_every_call_every_command_makes() {
+    let p = Project::new("deployer").with_handler_copy();
+    let aws = Aws::new();
+    let names = p.names();
+    // Fresh up, plan, invoke with logs, logs, update-code of a change.
+    p.up();
+    p.run(&["plan"]).ok();
+    p.run(&["invoke", "--payload", ADA, "--logs"]).ok();
+    p.run(&["logs"]).ok();
+    let main = p.handler.join("src/main.rs");
+    let source = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, source.replace("Hello, {first}", "Hi, {first}")).unwrap();
+    p.run(&["update-code"]).ok();
+    // Drift everywhere `up` puts things back, and a reservation removed.
+    aws.block(
+        aws.iam
+            .put_role_policy()
+            .role_name(&names.exec_role)
+            .policy_name("added-by-hand")
+            .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::x"}]}).to_string())
+            .send(),
+    )
+    .unwrap();
+    let managed = aws
+        .block(
+            aws.iam
+                .create_policy()
+                .policy_name("deployer-test-extra")
+                .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::x"}]}).to_string())
+                .send(),
+        )
+        .unwrap();
+    aws.block(
+        aws.iam
+            .attach_role_policy()
+            .role_name(&names.unauth_role)
+            .policy_arn(managed.policy().unwrap().arn().unwrap())
+            .send(),
+    )
+    .unwrap();
+    aws.block(
+        aws.iam
+            .update_assume_role_policy()
+            .role_name(&names.exec_role)
+            .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]}).to_string())
+            .send(),
+    )
+    .unwrap();
+    aws.block(
+        aws.logs
+            .put_retention_policy()
+            .log_group_name(&names.log_group)
+            .retention_in_days(1)
+            .send(),
+    )
+    .unwrap();
+    let pool = aws.pools(&names.pool)[0].identity_pool_id().to_string();
+    aws.block(
+        aws.cognito
+            .update_identity_pool()
+            .identity_pool_id(&pool)
+            .identity_pool_name(&names.pool)
+            .allow_unauthenticated_identities(true)
+            .allow_classic_flow(true)
+            .set_identity_pool_tags(Some(
+                [
+                    ("backend-ctl:project".to_string(), p.name.clone()),
+                    ("backend-ctl:stage".to_string(), "dev".to_string()),
+                ]
+                .into(),
+            ))
+            .send(),
+    )
+    .unwrap();
+    aws.block(
+        aws.cognito
+            .set_identity_pool_roles()
+            .identity_pool_id(&pool)
+            .roles(
+                "unauthenticated",
+                "arn:aws:iam::123456789012:role/someone-else",
+            )
+            .send(),
+    )
+    .unwrap();
+    p.write_config(&Settings {
+        memory_mb: 256,
+        reserved_concurrency: None,
+        ..Settings::default()
+    });
+    p.up();
+    p.run(&["teardown", "--yes"]).ok();
+    assert!(aws.nothing_left(&p.name));
+
+    let used = deployer_actions(&p);
+    for expected in [
+        "iam:DetachRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "cognito-identity:UpdateIdentityPool",
+        "cognito-identity:SetIdentityPoolRoles",
+        "lambda:DeleteFunctionConcurrency",
+        "lambda:UpdateFunctionCode",
+        "logs:FilterLogEvents",
+        "logs:DeleteLogGroup",
+    ] {
+        assert!(
+            used.contains(expected),
+            "the scenario never called {expected}: {used:?}"
+        );
+    }
+    // The policy, as the command prints it for this project.
+    let printed = p.run(&["policy", "deployer"]).ok().stdout();
+    let policy: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    let allowed: BTreeSet<String> = policy["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|s| match &s["Action"] {
+            serde_json::Value::String(a) => vec![a.clone()],
+            serde_json::Value::Array(list) => list
+                .iter()
+                .filter_map(|a| a.as_str().map(String::from))
+                .collect(),
+            _ => vec![],
+        })
+        .collect();
+    let missing: Vec<&String> = used.difference(&allowed).collect();
+    assert!(missing.is_empty(), "the deployer policy lacks {missing:?}");
+    println!(
+        "FIGURES deployer policy: {} distinct actions used by the commands, all allowed; {} allowed",
+        used.len(),
+        allowed.len()
+    );
+    // And PassRole, which no call shows: CreateFunction and SetIdentityPoolRoles need it.
+    assert!(allowed.contains("iam:PassRole"));
+    // Least privilege as parliament sees it.
+    let out = std::process::Command::new(common::repo().join(".venv/bin/parliament"))
+        .arg("--string")
+        .arg(&printed)
+        .arg("--json")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success() && out.stdout.is_empty(),
+        "parliament: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
