@@ -12,7 +12,6 @@
 mod proxy;
 mod shared;
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -43,7 +42,7 @@ fn opts() -> Opts {
     }
 }
 
-use shared::{aws_command, repo, Emulator};
+use shared::{aws_command, post_invoke, repo, start_dev, Emulator};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -341,28 +340,13 @@ fn main() {
 
 /// Starts `dev` and times invocations over raw HTTP, after a first cold one.
 fn warm_invokes(env: &Env, bin: &Path, config: &Path, function: &str) -> Vec<Duration> {
-    let mut dev = env
-        .command(bin, &env.emulator)
-        .arg("--config")
-        .arg(config)
-        .args(["dev", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dev");
-    let mut line = String::new();
-    BufReader::new(dev.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("dev url");
-    let address = line.trim().trim_start_matches("http://").to_string();
-    let body = r#"{"firstName":"Ada","lastName":"Lovelace"}"#;
+    let mut cmd = env.command(bin, &env.emulator);
+    cmd.arg("--config").arg(config).args(["dev", "--port", "0"]);
+    let (mut dev, address) = start_dev(cmd);
     let mut times = Vec::new();
     for i in 0..21 {
         let start = Instant::now();
-        let mut s = std::net::TcpStream::connect(&address).expect("connect to dev");
-        write!(s, "POST /2015-03-31/functions/{function}/invocations HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).expect("send");
-        let mut answer = String::new();
-        s.read_to_string(&mut answer).expect("answer");
+        let answer = post_invoke(&address, function);
         assert!(
             answer.contains("Hello, Ada Lovelace."),
             "dev answered {answer}"

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use proxy::Recorder;
 
-use shared::{aws_command, repo, Emulator};
+use shared::{aws_command, post_invoke, repo, start_dev, Emulator};
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -153,38 +153,18 @@ fn edit_to_live(b: &Bench, rounds: usize) -> (Vec<Duration>, Vec<Duration>) {
     (ours, peer)
 }
 
-/// Invokes `dev` over raw HTTP: the answer's body.
-fn dev_invoke(address: &str, function: &str) -> String {
-    let body = r#"{"firstName":"Ada","lastName":"Lovelace"}"#;
-    let mut s = std::net::TcpStream::connect(address).expect("connect to dev");
-    write!(s, "POST /2015-03-31/functions/{function}/invocations HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).expect("send");
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).expect("answer");
-    answer
-}
-
 fn dev_save_to_serving(b: &Bench, rounds: usize) -> Vec<Duration> {
     let project = format!("dev{}", std::process::id());
     let (handler, config) = b.project(&project);
     let function = format!("{project}-dev");
-    let mut dev = b
-        .ctl(&config, &b.emulator, &["dev", "--port", "0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("dev");
-    let mut line = String::new();
-    BufReader::new(dev.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("dev url");
-    let address = line.trim().trim_start_matches("http://").to_string();
-    assert!(dev_invoke(&address, &function).contains("Hello"));
+    let (mut dev, address) = start_dev(b.ctl(&config, &b.emulator, &["dev", "--port", "0"]));
+    assert!(post_invoke(&address, &function).contains("Hello"));
     let mut times = Vec::new();
     for round in 0..rounds + 1 {
         edit(&handler, 100 + round);
         let saved = Instant::now();
         let wanted = format!("Hello{}, Ada", 100 + round);
-        while !dev_invoke(&address, &function).contains(&wanted) {
+        while !post_invoke(&address, &function).contains(&wanted) {
             assert!(
                 saved.elapsed() < Duration::from_secs(120),
                 "dev never served the change"
@@ -233,16 +213,10 @@ fn switch(emulator: &str, scope: &str, delay: f64) {
     assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
 }
 
-/// One Invoke straight to the emulator (moto reads the signature's scope,
-/// not its value): how long it took, and the answer.
+/// One Invoke straight to the emulator: how long it took, and the answer.
 fn emulator_invoke(emulator: &str, function: &str) -> (Duration, String) {
-    let address = emulator.trim_start_matches("http://");
-    let body = r#"{"firstName":"Ada","lastName":"Lovelace"}"#;
     let start = Instant::now();
-    let mut s = std::net::TcpStream::connect(address).expect("connect to the emulator");
-    write!(s, "POST /2015-03-31/functions/{function}/invocations HTTP/1.1\r\nHost: {address}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=testing/20261125/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).expect("send");
-    let mut answer = String::new();
-    s.read_to_string(&mut answer).expect("answer");
+    let answer = post_invoke(emulator.trim_start_matches("http://"), function);
     (start.elapsed(), answer)
 }
 

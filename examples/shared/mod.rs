@@ -66,3 +66,31 @@ pub fn aws_command(program: &Path, endpoint: &str, home: &Path) -> Command {
         .stdin(Stdio::null());
     cmd
 }
+
+/// Starts `backend-ctl dev` (`cmd` ends in `dev --port 0`): the child and
+/// the `host:port` it serves on.
+pub fn start_dev(mut cmd: Command) -> (Child, String) {
+    let mut dev = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("dev");
+    let mut line = String::new();
+    std::io::BufReader::new(dev.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("dev url");
+    let address = line.trim().trim_start_matches("http://").to_string();
+    (dev, address)
+}
+
+/// One Lambda Invoke of `function` over raw HTTP at `address` (`dev`, or the
+/// emulator, which reads the signature's scope, not its value): the answer.
+pub fn post_invoke(address: &str, function: &str) -> String {
+    use std::io::{Read, Write};
+    let body = r#"{"firstName":"Ada","lastName":"Lovelace"}"#;
+    let mut s = std::net::TcpStream::connect(address).expect("connect");
+    write!(s, "POST /2015-03-31/functions/{function}/invocations HTTP/1.1\r\nHost: {address}\r\nAuthorization: AWS4-HMAC-SHA256 Credential=testing/20261125/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len()).expect("send");
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).expect("answer");
+    answer
+}
