@@ -26,14 +26,7 @@ struct Opts {
 }
 
 fn opts() -> Opts {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let quick = args.iter().any(|a| a == "--quick");
-    let bin = args
-        .iter()
-        .position(|a| a == "--bin")
-        .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("target/release/backend-ctl"));
+    let (quick, bin) = shared::args();
     Opts {
         bin,
         reps: if quick { 1 } else { 5 },

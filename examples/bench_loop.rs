@@ -271,15 +271,7 @@ fn emulator_runs(b: &Bench, rounds: usize) -> (Duration, Vec<Duration>, Vec<Dura
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let quick = args.iter().any(|a| a == "--quick");
-    let bin = args
-        .iter()
-        .position(|a| a == "--bin")
-        .and_then(|i| args.get(i + 1))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| repo().join("target/release/backend-ctl"));
-    assert!(bin.exists(), "{} is missing: build it first", bin.display());
+    let (quick, bin) = shared::args();
     let b = Bench::start(bin);
     let rounds = if quick { 1 } else { 5 };
 

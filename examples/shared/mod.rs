@@ -10,6 +10,25 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The benchmarks' command line: `--quick` (one round of each) and
+/// `--bin PATH` (default: the release build).
+pub fn args() -> (bool, PathBuf) {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let quick = args.iter().any(|a| a == "--quick");
+    let bin = args
+        .iter()
+        .position(|a| a == "--bin")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| repo().join("target/release/backend-ctl"));
+    assert!(
+        bin.exists(),
+        "{} is missing: build it first (scripts/bench.sh does)",
+        bin.display()
+    );
+    (quick, bin)
+}
+
 /// The emulator, stopped when dropped; `url` is its endpoint.
 pub struct Emulator {
     pub url: String,

@@ -36,6 +36,7 @@ pub async fn chain(
     let name = &desired.names.function;
     let spec = &desired.function;
     let lambda = &clients.lambda;
+    let wait = |what| function::wait(lambda, progress, name, what, clients.limits.wait_limit);
     say(progress, plan, Kind::Function);
     match (plan.action(Kind::Function), &observed.function) {
         (Action::Create, _) | (_, None) => {
@@ -53,14 +54,7 @@ pub async fn chain(
             progress.note(&format!(
                 "waiting for Lambda function {name} to become Active"
             ));
-            function::wait(
-                lambda,
-                progress,
-                name,
-                Wait::Active,
-                clients.limits.wait_limit,
-            )
-            .await?;
+            wait(Wait::Active).await?;
             // Once Active: Lambda refuses changes to a Pending function.
             if let Some(reserved) = plan.reserve_on_create {
                 reserve(clients, progress, name, reserved).await?;
@@ -75,19 +69,12 @@ pub async fn chain(
                 progress.note(&format!(
                     "waiting for Lambda function {name} to finish an earlier change"
                 ));
-                function::wait(lambda, progress, name, w, clients.limits.wait_limit).await?;
+                wait(w).await?;
             }
             if changes.iter().any(Change::is_function_config) {
                 function::update_config(lambda, progress, &clients.limits, name, spec, role_arn)
                     .await?;
-                function::wait(
-                    lambda,
-                    progress,
-                    name,
-                    Wait::Updated,
-                    clients.limits.wait_limit,
-                )
-                .await?;
+                wait(Wait::Updated).await?;
             }
             if changes.iter().any(Change::is_function_code) {
                 function::update_code(
@@ -99,14 +86,7 @@ pub async fn chain(
                     spec.architecture,
                 )
                 .await?;
-                function::wait(
-                    lambda,
-                    progress,
-                    name,
-                    Wait::Updated,
-                    clients.limits.wait_limit,
-                )
-                .await?;
+                wait(Wait::Updated).await?;
             }
             for change in changes {
                 match change {

@@ -65,16 +65,22 @@ pub async fn deployer(
                 endpoint_url: cli.endpoint_url.clone(),
             })
             .await?;
-            let account = account::find(&clients.sts, &clients.region).await?;
-            // Our pool, when it exists, pins the pool statements to it.
+            // The account, and our pool (which, when it exists, pins the
+            // pool statements to it), read at once.
+            let pools = async {
+                match pool_id {
+                    Some(_) => Ok(Vec::new()),
+                    None => identity_pool::find(&clients.cognito, &names.pool, false).await,
+                }
+            };
+            let (account, pools) =
+                tokio::join!(account::find(&clients.sts, &clients.region), pools);
+            let (account, pools) = (account?, pools?);
             let pool = match pool_id {
                 Some(id) => Some(id.to_string()),
-                None => {
-                    let pools = identity_pool::find(&clients.cognito, &names.pool, false).await?;
-                    plan::our_pool(&names, &pools)
-                        .map_err(super::deploy::ownership)?
-                        .map(|p| p.id.clone())
-                }
+                None => plan::our_pool(&names, &pools)
+                    .map_err(super::deploy::ownership)?
+                    .map(|p| p.id.clone()),
             };
             (account, pool)
         }
