@@ -71,6 +71,11 @@ pub enum Command {
         /// Run the handler built from the local crate, with no AWS at all.
         #[arg(long)]
         local: bool,
+        /// With --local: the caller's Cognito identity id the handler sees
+        /// (default: a stand-in, REGION:00000000-0000-0000-0000-000000000001;
+        /// `none`: a caller without one).
+        #[arg(long, value_name = "ID", requires = "local")]
+        identity: Option<String>,
         #[command(flatten)]
         payload: Payload,
     },
@@ -80,6 +85,11 @@ pub enum Command {
         /// The port (an Android emulator reaches the host's 127.0.0.1 as 10.0.2.2).
         #[arg(long, default_value_t = 9001)]
         port: u16,
+        /// The caller's Cognito identity id the handler sees (default: a
+        /// stand-in, REGION:00000000-0000-0000-0000-000000000001; `none`: a
+        /// caller without one).
+        #[arg(long, value_name = "ID")]
+        identity: Option<String>,
     },
     /// Show the function's log lines (all its log streams, in time order).
     Logs {

@@ -82,6 +82,16 @@ fn invoke_local_gives_lambdas_context_and_variables_and_nothing_of_ours() {
         .unwrap()
         .ends_with(":function:localenv-dev"));
     assert_eq!(a["request_id"].as_str().unwrap().len(), 36);
+    // The caller's identity, as Lambda hands an app's: a stand-in by default.
+    assert_eq!(
+        a["identity"]["identity_id"],
+        "us-east-1:00000000-0000-0000-0000-000000000001"
+    );
+    assert_eq!(
+        a["identity"]["identity_pool_id"],
+        "us-east-1:00000000-0000-0000-0000-000000000000"
+    );
+    assert!(run.stderr().contains("a stand-in"), "{}", run.stderr());
     let now_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -90,6 +100,58 @@ fn invoke_local_gives_lambdas_context_and_variables_and_nothing_of_ours() {
     assert!(
         deadline > now_ms && deadline <= now_ms + 10_000,
         "deadline {deadline} vs now {now_ms}"
+    );
+}
+
+#[test]
+fn invoke_local_hands_the_chosen_identity_or_none() {
+    let p = Project::misbehaving("localwho");
+    let chosen = "eu-west-1:4f1c0b9e-aaaa-bbbb-cccc-0123456789ab";
+    let run = p
+        .run(&[
+            "--region",
+            "eu-west-1",
+            "invoke",
+            "--local",
+            "--identity",
+            chosen,
+        ])
+        .ok();
+    let a = answer(&run);
+    assert_eq!(a["identity"]["identity_id"], chosen);
+    assert_eq!(
+        a["identity"]["identity_pool_id"],
+        "eu-west-1:00000000-0000-0000-0000-000000000000"
+    );
+    let run = p.run(&["invoke", "--local", "--identity", "none"]).ok();
+    assert_eq!(answer(&run)["identity"], Value::Null);
+    // A malformed id is refused before the build; --identity needs --local.
+    let run = p.run(&["invoke", "--local", "--identity", "alice"]).fails(
+        2,
+        "invalid --identity: \"alice\" is not a Cognito identity id",
+    );
+    assert!(!run.stderr().contains("building"), "{}", run.stderr());
+    p.run(&["invoke", "--identity", chosen]).fails(2, "--local");
+    assert!(p.recorder.calls().is_empty(), "{:?}", p.recorder.calls());
+}
+
+#[test]
+fn the_example_handler_logs_its_caller() {
+    let p = Project::new("localcaller");
+    let run = p
+        .run(&[
+            "invoke",
+            "--local",
+            "--payload",
+            r#"{"firstName": "Ada", "lastName": "Lovelace"}"#,
+        ])
+        .ok();
+    assert!(
+        run.stderr().contains(
+            "caller: us-east-1:00000000-0000-0000-0000-000000000001 (identity pool us-east-1:00000000-0000-0000-0000-000000000000)"
+        ),
+        "{}",
+        run.stderr()
     );
 }
 

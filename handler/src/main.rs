@@ -1,5 +1,6 @@
 //! The example backend: `{"firstName": "Ada", "lastName": "Lovelace"}` in,
-//! `{"greetings": "Hello, Ada Lovelace."}` out.
+//! `{"greetings": "Hello, Ada Lovelace."}` out. It logs who called: the
+//! app's Cognito identity, which is where per-user logic starts.
 
 use lambda_runtime::{service_fn, Diagnostic, Error, LambdaEvent};
 use serde::Serialize;
@@ -65,8 +66,27 @@ pub fn greet(event: Value) -> Result<Greeting, BadRequest> {
     })
 }
 
-/// Answers one event, and says in the function's log what it did.
+/// Who called, for the log. An app that invokes with credentials from its
+/// identity pool is one Cognito identity per install: Lambda passes it in
+/// `event.context.identity`, so per-user logic (quotas, storage keys) can
+/// start from `identity_id`. Calls signed with other credentials (a
+/// developer's, a CI role's) have none.
+pub fn caller(identity: Option<(&str, &str)>) -> String {
+    match identity {
+        Some((identity_id, pool_id)) => {
+            format!("caller: {identity_id} (identity pool {pool_id})")
+        }
+        None => "caller: not a Cognito identity".to_string(),
+    }
+}
+
+/// Answers one event, and says in the function's log who called and what it did.
 async fn handle(event: LambdaEvent<Value>) -> Result<Greeting, BadRequest> {
+    let identity = event.context.identity.as_ref();
+    println!(
+        "{}",
+        caller(identity.map(|id| (id.identity_id.as_str(), id.identity_pool_id.as_str())))
+    );
     let answer = greet(event.payload);
     match &answer {
         Ok(greeting) => println!("answered: {}", greeting.greetings),
@@ -114,5 +134,14 @@ mod tests {
             Err(BadRequest::NotAString("firstName"))
         );
         assert_eq!(greet(json!([1, 2])), Err(BadRequest::NotAnObject));
+    }
+
+    #[test]
+    fn the_caller_is_named_by_its_cognito_identity() {
+        assert_eq!(
+            caller(Some(("us-east-1:1111", "us-east-1:pool"))),
+            "caller: us-east-1:1111 (identity pool us-east-1:pool)"
+        );
+        assert_eq!(caller(None), "caller: not a Cognito identity");
     }
 }

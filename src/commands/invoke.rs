@@ -13,6 +13,7 @@ use crate::cli::{Cli, Payload};
 use crate::config::Config;
 use crate::desired::Names;
 use crate::error::{Error, InputError, OwnershipError};
+use crate::local::identity::{self, CallerIdentity};
 use crate::local::{self, invoke_api, LocalFunction, Outcome};
 use crate::package;
 use crate::plan;
@@ -133,12 +134,24 @@ fn local_region(cli: &Cli) -> String {
         .unwrap_or_else(|| "us-east-1".into())
 }
 
+/// `--identity` of the local runs, checked before any build.
+pub fn local_identity(cli: &Cli, flag: Option<&str>) -> Result<Option<CallerIdentity>, Error> {
+    identity::from_flag(flag, &local_region(cli)).map_err(|message| {
+        InputError::Flag {
+            flag: "--identity",
+            message,
+        }
+        .into()
+    })
+}
+
 fn settings(
     cli: &Cli,
     config: &Config,
-    binary: PathBuf,
-    launcher: Vec<std::ffi::OsString>,
+    staged: &Staged,
+    identity: Option<CallerIdentity>,
 ) -> local::Settings {
+    let (binary, launcher) = (staged.binary.to_path_buf(), staged.launcher.clone());
     let names = Names::new(&config.project, &config.stage);
     let region = local_region(cli);
     local::Settings {
@@ -154,6 +167,7 @@ fn settings(
         task_root: binary.parent().map(Path::to_path_buf).unwrap_or_default(),
         binary,
         launcher,
+        identity,
     }
 }
 
@@ -192,23 +206,28 @@ async fn start_local(
     cli: &Cli,
     config: &Config,
     staged: &Staged,
+    identity: Option<CallerIdentity>,
+    progress: &Progress,
 ) -> Result<Arc<LocalFunction>, Error> {
     let binary = &staged.binary;
-    LocalFunction::start(settings(
-        cli,
-        config,
-        binary.to_path_buf(),
-        staged.launcher.clone(),
-    ))
-    .await
-    .map_err(|source| {
-        local::unstage_binary(binary);
-        Error::Io {
-            action: "cannot start the local Runtime API for",
-            path: binary.to_path_buf(),
-            source,
-        }
-    })
+    progress.note(&match &identity {
+        Some(id) if *id == CallerIdentity::stand_in(&local_region(cli)) => format!(
+            "the caller's identity is a stand-in, {} (--identity chooses one)",
+            id.identity_id
+        ),
+        Some(id) => format!("the caller's identity is {}", id.identity_id),
+        None => "the caller has no Cognito identity (--identity none)".to_string(),
+    });
+    LocalFunction::start(settings(cli, config, staged, identity))
+        .await
+        .map_err(|source| {
+            local::unstage_binary(binary);
+            Error::Io {
+                action: "cannot start the local Runtime API for",
+                path: binary.to_path_buf(),
+                source,
+            }
+        })
 }
 
 /// `invoke --local`: one invocation of the real handler, built as `up` builds it.
@@ -217,10 +236,11 @@ pub async fn local(
     config: &Config,
     progress: &Progress,
     payload: &Payload,
+    identity: Option<CallerIdentity>,
 ) -> Result<(), Error> {
     let body = read_payload(payload)?;
     let staged = staged(config, progress)?;
-    let function = start_local(cli, config, &staged).await?;
+    let function = start_local(cli, config, &staged, identity, progress).await?;
     let (outcome, timing) = function.invoke(Bytes::from(body)).await;
     function.shutdown().await;
     progress.note(&format!(
@@ -246,7 +266,13 @@ pub async fn local(
 }
 
 /// `dev`: the Invoke API on 127.0.0.1:`port`, the handler warm, rebuilt on change.
-pub async fn dev(cli: &Cli, config: &Config, progress: Progress, port: u16) -> Result<(), Error> {
+pub async fn dev(
+    cli: &Cli,
+    config: &Config,
+    progress: Progress,
+    port: u16,
+    identity: Option<CallerIdentity>,
+) -> Result<(), Error> {
     let progress = Arc::new(progress);
     // Taken before the build, so that no change made after it starts is missed.
     // The port first: a taken port is reported before any build.
@@ -258,7 +284,7 @@ pub async fn dev(cli: &Cli, config: &Config, progress: Progress, port: u16) -> R
         })?;
     let sources = fingerprint(&config.handler_path);
     let staged = staged(config, &progress)?;
-    let function = start_local(cli, config, &staged).await?;
+    let function = start_local(cli, config, &staged, identity, &progress).await?;
     let address = listener
         .local_addr()
         .map_err(io_error("cannot listen for", &staged.binary))?;

@@ -48,9 +48,16 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     match &cli.command {
         Command::Invoke {
             local: true,
+            identity,
             payload,
-        } => return invoke::local(&cli, &config, &progress, payload).await,
-        Command::Dev { port } => return invoke::dev(&cli, &config, progress, *port).await,
+        } => {
+            let identity = invoke::local_identity(&cli, identity.as_deref())?;
+            return invoke::local(&cli, &config, &progress, payload, identity).await;
+        }
+        Command::Dev { port, identity } => {
+            let identity = invoke::local_identity(&cli, identity.as_deref())?;
+            return invoke::dev(&cli, &config, progress, *port, identity).await;
+        }
         Command::Policy {
             which:
                 PolicyKind::Deployer {

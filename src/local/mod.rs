@@ -2,6 +2,7 @@
 //! AWS: backend-ctl serves the Lambda Runtime API on 127.0.0.1, starts the
 //! binary with Lambda's variables, and hands it one event at a time.
 
+pub mod identity;
 pub mod invoke_api;
 pub mod runtime_api;
 
@@ -50,6 +51,8 @@ pub struct Settings {
     pub region: String,
     pub environment: BTreeMap<String, String>,
     pub task_root: PathBuf,
+    /// The caller's Cognito identity handed to every invocation, if any.
+    pub identity: Option<identity::CallerIdentity>,
 }
 
 /// Copies the built binary to a folder of this run's own, so that a later
@@ -178,6 +181,7 @@ impl LocalFunction {
                 payload,
                 deadline_ms,
                 function_arn: state.settings.function_arn.clone(),
+                cognito_identity: state.settings.identity.as_ref().map(|i| i.header()),
             },
             tx,
         );

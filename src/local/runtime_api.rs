@@ -20,6 +20,8 @@ pub struct Event {
     pub payload: Bytes,
     pub deadline_ms: u64,
     pub function_arn: String,
+    /// `Lambda-Runtime-Cognito-Identity`: the caller's identity, as JSON.
+    pub cognito_identity: Option<String>,
 }
 
 #[derive(Default)]
@@ -149,6 +151,9 @@ impl RuntimeApi {
                 set("lambda-runtime-aws-request-id", event.id);
                 set("lambda-runtime-deadline-ms", event.deadline_ms.to_string());
                 set("lambda-runtime-invoked-function-arn", event.function_arn);
+                if let Some(identity) = event.cognito_identity {
+                    set("lambda-runtime-cognito-identity", identity);
+                }
                 set(
                     "lambda-runtime-trace-id",
                     "Root=1-00000000-000000000000000000000000;Sampled=0".into(),
