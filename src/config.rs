@@ -10,7 +10,7 @@ use crate::error::InputError;
 
 mod checks;
 
-pub use checks::{check_environment, check_name, check_retention};
+pub use checks::{check_app_paths, check_environment, check_name, check_retention};
 
 /// Lambda's own limits and what our names need room for.
 pub const MEMORY_MB: std::ops::RangeInclusive<u32> = 128..=10240;
@@ -201,6 +201,10 @@ fn default_retention() -> RetentionDays {
 #[serde(deny_unknown_fields)]
 struct RawApp {
     config_path: Option<PathBuf>,
+    /// Per stage, the app config of a build variant (`dev` into
+    /// `src/debug/res/raw/`, `prod` into `src/release/res/raw/`).
+    #[serde(default)]
+    stages: BTreeMap<String, PathBuf>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -297,6 +301,7 @@ pub fn parse(text: &str, path: &Path, stage: &str) -> Result<Config, InputError>
     if raw.handler.binary.is_empty() {
         return Err(invalid("handler.binary must not be empty".into()));
     }
+    check_app_paths(raw.app.config_path.as_deref(), &raw.app.stages).map_err(invalid)?;
     // "" for a bare file name, so that paths print as the user wrote them.
     let base = path.parent().unwrap_or(Path::new(""));
     Ok(Config {
@@ -312,7 +317,12 @@ pub fn parse(text: &str, path: &Path, stage: &str) -> Result<Config, InputError>
         reserved_concurrency: raw.function.reserved_concurrency.map(|r| r.0),
         log_retention_days: raw.function.log_retention_days.0,
         environment: raw.function.environment,
-        app_config_path: raw.app.config_path.map(|p| base.join(p)),
+        app_config_path: raw
+            .app
+            .stages
+            .get(stage)
+            .or(raw.app.config_path.as_ref())
+            .map(|p| base.join(p)),
         extra_statements: Vec::new(),
         extra_statements_path: base.join(raw.policies.dir).join("execution.json"),
     })

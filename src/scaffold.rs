@@ -5,6 +5,8 @@
 
 use std::path::PathBuf;
 
+pub mod client;
+
 /// The example project, as it stands in this repository.
 pub const TEMPLATES: &[(&str, &str)] = &[
     ("config.toml", include_str!("../config.toml")),
@@ -26,6 +28,9 @@ pub const EXAMPLE_NAME: &str = "greeter";
 
 /// Where the example writes the app's config, relative to `config.toml`.
 pub const EXAMPLE_APP_CONFIG: &str = "android/app/src/main/res/raw/awsconfiguration.json";
+
+/// The app config's place inside a module's `src/`.
+const APP_CONFIG_IN_MODULE: &str = "main/res/raw/awsconfiguration.json";
 
 /// The longest project name `init` derives, leaving room in IAM's 64
 /// characters for `-{stage}-unauth` with a stage of up to 16.
@@ -70,6 +75,13 @@ pub fn render(path: &str, text: &str, project: &str, app_config: Option<&str>) -
                     &format!("config_path = \"{app}\""),
                     1,
                 );
+                // The per-stage examples point into the same module.
+                if let (Some(example), Some(module)) = (
+                    EXAMPLE_APP_CONFIG.strip_suffix(APP_CONFIG_IN_MODULE),
+                    app.strip_suffix(APP_CONFIG_IN_MODULE),
+                ) {
+                    out = out.replace(example, module);
+                }
             }
         }
         "handler/Cargo.toml" | "handler/Cargo.lock" => {

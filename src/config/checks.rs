@@ -3,6 +3,7 @@
 //! them, and log retention as CloudWatch Logs allows it. Pure functions.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 /// Variables Lambda sets itself; a function may not override them.
 const RESERVED_ENV: &[&str] = &[
@@ -121,4 +122,50 @@ pub fn check_retention(days: u32) -> Result<(), String> {
             .collect::<Vec<_>>()
             .join(", ")
     ))
+}
+
+/// Checks `[app] config_path` and `[app.stages]`: stage names as `--stage`
+/// takes them, one file per stage (two stages writing one file would let a
+/// debug build talk to production), and, for a file in an Android `res/raw/`
+/// folder, a name that Android's resource compiler accepts.
+pub fn check_app_paths(
+    default: Option<&Path>,
+    stages: &BTreeMap<String, PathBuf>,
+) -> Result<(), String> {
+    let mut seen: BTreeMap<&Path, &str> = BTreeMap::new();
+    for (stage, path) in stages {
+        check_name(stage).map_err(|m| format!("app.stages: the stage {m}"))?;
+        check_app_path(path).map_err(|m| format!("app.stages.{stage}: {m}"))?;
+        if let Some(other) = seen.insert(path.as_path(), stage) {
+            return Err(format!(
+                "app.stages: \"{other}\" and \"{stage}\" both write {}; each stage needs its own file\n  hint: put each stage's file into its build variant's resources, e.g. src/debug/res/raw/ and src/release/res/raw/",
+                path.display()
+            ));
+        }
+    }
+    match default {
+        Some(path) => check_app_path(path).map_err(|m| format!("app.config_path: {m}")),
+        None => Ok(()),
+    }
+}
+
+fn check_app_path(path: &Path) -> Result<(), String> {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let Some(stem) = name.strip_suffix(".json") else {
+        return Err(format!(
+            "\"{}\" must name a .json file (the app reads it as JSON)",
+            path.display()
+        ));
+    };
+    let in_raw = path.parent().is_some_and(|dir| dir.ends_with("res/raw"));
+    let android_name = stem.starts_with(|c: char| c.is_ascii_lowercase())
+        && stem
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if in_raw && !android_name {
+        return Err(format!(
+            "\"{name}\" is not a valid Android resource name: a file in res/raw/ needs a name of lowercase letters, digits and '_'\n  hint: use awsconfiguration.json"
+        ));
+    }
+    Ok(())
 }

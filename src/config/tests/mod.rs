@@ -417,3 +417,117 @@ fn bad_stage_is_a_flag_error() {
 fn parse_dev_stage(stage: &str) -> InputError {
     parse(&with_project("shop"), Path::new(PATH), stage).unwrap_err()
 }
+
+/// A valid config whose `[app]` table holds `app`.
+fn with_app(app: &str) -> String {
+    format!("{}\n[app]\n{app}\n", with_project("shop"))
+}
+
+#[test]
+fn each_stage_writes_its_build_variants_app_config() {
+    let text = with_app(
+        "config_path = \"app/src/main/res/raw/awsconfiguration.json\"\n\
+         stages = { dev = \"app/src/debug/res/raw/awsconfiguration.json\", prod = \"app/src/release/res/raw/awsconfiguration.json\" }",
+    );
+    let path_for = |stage: &str| {
+        parse(&text, Path::new(PATH), stage)
+            .unwrap()
+            .app_config_path
+            .unwrap()
+    };
+    assert_eq!(
+        path_for("dev"),
+        Path::new("/p/app/src/debug/res/raw/awsconfiguration.json")
+    );
+    assert_eq!(
+        path_for("prod"),
+        Path::new("/p/app/src/release/res/raw/awsconfiguration.json")
+    );
+    // A stage not named falls back to config_path.
+    assert_eq!(
+        path_for("staging"),
+        Path::new("/p/app/src/main/res/raw/awsconfiguration.json")
+    );
+}
+
+#[test]
+fn a_stage_without_a_file_and_no_default_writes_none() {
+    let text = with_app("stages = { prod = \"release/awsconfiguration.json\" }");
+    assert_eq!(parse_dev(&text).unwrap().app_config_path, None);
+}
+
+#[test]
+fn two_stages_sharing_one_app_config_are_refused() {
+    let message = invalid_message(&with_app(
+        "stages = { dev = \"a/res/raw/awsconfiguration.json\", prod = \"a/res/raw/awsconfiguration.json\" }",
+    ));
+    assert!(
+        message.contains("\"dev\" and \"prod\" both write"),
+        "{message}"
+    );
+    assert!(message.contains("hint:"), "{message}");
+}
+
+#[test]
+fn bad_app_config_names_are_refused_with_their_field() {
+    for (app, field, says) in [
+        (
+            "config_path = \"a/config.txt\"",
+            "app.config_path",
+            "must name a .json file",
+        ),
+        (
+            "config_path = \"a/res/raw/AWS-config.json\"",
+            "app.config_path",
+            "not a valid Android resource name",
+        ),
+        (
+            "stages = { Prod = \"a/awsconfiguration.json\" }",
+            "app.stages",
+            "uppercase",
+        ),
+        (
+            "stages = { prod = \"a/res/raw/1config.json\" }",
+            "app.stages.prod",
+            "not a valid Android resource name",
+        ),
+    ] {
+        let message = invalid_message(&with_app(app));
+        assert!(message.starts_with(field), "{app}: {message}");
+        assert!(message.contains(says), "{app}: {message}");
+    }
+}
+
+#[test]
+fn the_example_configs_commented_stages_work_as_documented() {
+    let example =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml")).unwrap();
+    let uncommented: String = example
+        .lines()
+        .map(|l| {
+            let stage_line = ["# [app.stages]", "# dev = ", "# prod = "]
+                .iter()
+                .any(|p| l.starts_with(p));
+            if stage_line {
+                format!("{}\n", &l[2..])
+            } else {
+                format!("{l}\n")
+            }
+        })
+        .collect();
+    assert_ne!(uncommented, example, "the example documents [app.stages]");
+    let path_for = |stage: &str| {
+        parse(&uncommented, Path::new("/p/config.toml"), stage)
+            .unwrap()
+            .app_config_path
+            .unwrap()
+    };
+    assert_eq!(
+        path_for("prod"),
+        Path::new("/p/android/app/src/release/res/raw/awsconfiguration.json")
+    );
+    assert_eq!(
+        path_for("dev"),
+        Path::new("/p/android/app/src/debug/res/raw/awsconfiguration.json")
+    );
+}
