@@ -1,5 +1,10 @@
 //! What `up` leaves the user: a summary (text or JSON on stdout) and the
 //! Android app's `awsconfiguration.json`, merged into any existing file.
+//!
+//! One file serves two clients: the `BackendCtl` section is read by the
+//! Kotlin client that `init` writes into the app (`clients/kotlin`), and the
+//! legacy `CredentialsProvider` / `LambdaInvoker` sections by apps still on
+//! the AWS SDK for Android (end of support 2026-08-01).
 
 use std::path::Path;
 
@@ -42,6 +47,9 @@ impl Summary {
     }
 }
 
+/// The section of the app config that the Kotlin client reads.
+pub const CLIENT_SECTION: &str = "BackendCtl";
+
 /// Sets our keys in an app config document, keeping every other key.
 pub fn merge_app_config(existing: Option<Value>, summary: &Summary) -> Value {
     let mut doc = match existing {
@@ -63,6 +71,17 @@ pub fn merge_app_config(existing: Option<Value>, summary: &Summary) -> Value {
         &[
             ("Region", json!(summary.region)),
             ("FunctionName", json!(summary.function_name)),
+        ],
+    );
+    set_path(
+        &mut doc,
+        &[CLIENT_SECTION],
+        &[
+            ("Region", json!(summary.region)),
+            ("IdentityPoolId", json!(summary.identity_pool_id)),
+            ("FunctionName", json!(summary.function_name)),
+            ("Project", json!(summary.project)),
+            ("Stage", json!(summary.stage)),
         ],
     );
     Value::Object(doc)

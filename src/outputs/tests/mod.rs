@@ -50,3 +50,14 @@ fn keys_that_are_not_ours_are_kept() {
         "eu-west-1:abc"
     );
 }
+
+#[test]
+fn the_kotlin_clients_section_names_pool_function_and_stage() {
+    let doc = merge_app_config(None, &summary());
+    let section = &doc[CLIENT_SECTION];
+    assert_eq!(section["Region"], "eu-west-1");
+    assert_eq!(section["IdentityPoolId"], "eu-west-1:abc");
+    assert_eq!(section["FunctionName"], "p-dev");
+    assert_eq!(section["Project"], "p");
+    assert_eq!(section["Stage"], "dev");
+}
