@@ -70,7 +70,7 @@ def _account(environ: dict[str, Any], access_key: str) -> str:
     return environ.get("HTTP_X_MOTO_ACCOUNT_ID") or get_account_id_from(access_key)
 
 
-def _body(environ: dict[str, Any]) -> bytes:
+def read_body(environ: dict[str, Any]) -> bytes:
     """Read the request body, leaving an equal stream for moto."""
     stream, length = environ.get("wsgi.input"), environ.get("CONTENT_LENGTH")
     if stream is None:
@@ -96,16 +96,16 @@ def _json(data: bytes) -> dict[str, Any]:
 def _action(environ: dict[str, Any], service: str, protocol: str) -> tuple[str | None, dict]:
     """The API action a request calls, and its parameters (body and path)."""
     if protocol == "json":
-        return environ["HTTP_X_AMZ_TARGET"].rsplit(".", 1)[-1], _json(_body(environ))
+        return environ["HTTP_X_AMZ_TARGET"].rsplit(".", 1)[-1], _json(read_body(environ))
     if protocol == "query":
         params = dict(parse_qsl(environ.get("QUERY_STRING") or ""))
-        params.update(parse_qsl(_body(environ).decode("utf-8", "replace")))
+        params.update(parse_qsl(read_body(environ).decode("utf-8", "replace")))
         return params.get("Action"), params
     try:
         operation, uri_params = get_service_router(service).match(MotoRequest(environ))
     except Exception:  # noqa: BLE001 - an unknown service or path: nothing to deny
         return None, {}
-    params = _json(_body(environ)) if (environ.get("CONTENT_TYPE") or "").endswith("json") else {}
+    params = _json(read_body(environ)) if (environ.get("CONTENT_TYPE") or "").endswith("json") else {}
     params.update(uri_params)
     name = operation.name
     return (LAMBDA_ACTIONS.get(name, name) if service == "lambda" else name), params

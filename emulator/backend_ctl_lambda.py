@@ -336,9 +336,13 @@ def _run(fn: Any, invocation: Invocation, throttle: bool) -> Result:
         _release(env)
 
 
-def invoke(fn: Any, payload: bytes, invoked_arn: str, asynchronous: bool = False) -> Any:
-    """Run one invocation of ``fn`` to its end (a Result), or in the background (its request id)."""
-    invocation = Invocation(payload, invoked_arn, float(fn.timeout))
+def invoke(fn: Any, payload: bytes, invoked_arn: str, asynchronous: bool = False,
+           cognito_identity: dict[str, str] | None = None) -> Any:
+    """Run one invocation of ``fn`` to its end (a Result), or in the background (its request id).
+
+    ``cognito_identity``: the caller's, for the runtime API's Lambda-Runtime-Cognito-Identity.
+    """
+    invocation = Invocation(payload, invoked_arn, float(fn.timeout), cognito_identity)
     if asynchronous:  # Lambda queues events: no throttling here
         threading.Thread(target=_run, args=(fn, invocation, False), daemon=True).start()
         return invocation.request_id

@@ -17,6 +17,9 @@
     adds ``X-Amz-Log-Result``, base64 of the last 4 KB of the invocation's
     log (START ... REPORT);
   - Event: 202, empty body, runs in the background; DryRun: 204, runs nothing;
+  - signed with Cognito credentials (authorized by backend_ctl_app_auth), the
+    invocation hands the function the caller's identity (runtime API header
+    Lambda-Runtime-Cognito-Identity), RequestResponse and Event alike;
   - InvokeAsync (the deprecated API): 202 ``{"Status": 202}``, as Event.
   moto's own callers (event source mappings, SNS) run the code too.
 * GetFunction's ``Code.Location`` is served by the emulator:
@@ -56,6 +59,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from werkzeug.wrappers import Request, Response
 
 import backend_ctl_lambda as runtime
+from backend_ctl_app_auth import IDENTITY_KEY
 
 CODE_PATH = "/backend-ctl/lambda-code/"
 INVOCATION_TYPES = ("RequestResponse", "Event", "DryRun")
@@ -81,15 +85,21 @@ def _lookup(backend: Any, name: str, qualifier: str | None) -> Any:
         raise UserError("ResourceNotFoundException", err.message, 404) from None
 
 
-def _run(fn: Any, payload: bytes, arn: str) -> runtime.Result:
+def _run(fn: Any, payload: bytes, arn: str, identity: dict[str, str] | None = None) -> runtime.Result:
     try:
-        return runtime.invoke(fn, payload, arn)
+        return runtime.invoke(fn, payload, arn, cognito_identity=identity)
     except runtime.Throttled as err:
         raise UserError("TooManyRequestsException", "Rate Exceeded.", 429, Reason=err.reason) from None
 
 
 def _qualifier(self: Any) -> str | None:
     return (parse_qs(self.parsed_url.query).get("Qualifier") or [None])[0]
+
+
+def _caller_identity(self: Any) -> dict[str, str] | None:
+    """The Cognito identity backend_ctl_app_auth authorized this request with, if any."""
+    request = getattr(self, "normalized_request", None)
+    return getattr(request, "environ", {}).get(IDENTITY_KEY)
 
 
 def invoke(self: Any) -> tuple[int, dict[str, str], bytes]:
@@ -118,10 +128,11 @@ def invoke(self: Any) -> tuple[int, dict[str, str], bytes]:
         arn += f":{qualifier}"
     if invocation_type == "DryRun":
         return 204, {"status": "204"}, b""
+    identity = _caller_identity(self)
     if invocation_type == "Event":
-        request_id = runtime.invoke(fn, payload, arn, asynchronous=True)
+        request_id = runtime.invoke(fn, payload, arn, asynchronous=True, cognito_identity=identity)
         return 202, {"status": "202", "x-amzn-requestid": request_id}, b""
-    result = _run(fn, payload, arn)
+    result = _run(fn, payload, arn, identity)
     headers = {"Content-Type": "application/json", "X-Amz-Executed-Version": str(fn.version),
                "x-amzn-requestid": result.request_id}
     if result.kind == "error":
@@ -138,7 +149,7 @@ def invoke_async(self: Any) -> tuple[int, dict[str, str], str]:
     fn = _lookup(self.backend, name, None)
     payload = self.raw_body or b"{}"
     runtime.invoke(fn, payload.encode() if isinstance(payload, str) else payload,
-                   fn.function_arn, asynchronous=True)
+                   fn.function_arn, asynchronous=True, cognito_identity=_caller_identity(self))
     return 202, {"status": "202"}, json.dumps({"Status": 202})
 
 

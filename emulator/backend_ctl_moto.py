@@ -20,7 +20,16 @@ Importing it patches moto in-process:
     NotAuthorizedException; GetCredentialsForIdentity answers
     InvalidIdentityPoolConfigurationException when the pool has no role for
     the identity's kind (unauthenticated, or authenticated with Logins);
-  - DeleteIdentityPool drops the pool's roles, tags and identities with it.
+  - DeleteIdentityPool drops the pool's roles, tags and identities with it;
+  - ListIdentities, DeleteIdentities, DescribeIdentity; GetCredentialsForIdentity
+    issues fresh ``ASIA...`` credentials for the pool's role, each remembered
+    (``/backend-ctl/cognito-identity/issued``, ``.../settings``): backend_ctl_identities.
+* The app's Lambda calls, authorized as AWS does (``backend_ctl_app_auth``):
+  issued credentials need their session token, an unexpired lifetime, a SigV4
+  signature the issued secret reproduces, and the role's policies' Allow
+  (``iam_policy``) on the function's ARN, qualified when the call names a
+  qualifier; an unsigned Invoke answers MissingAuthenticationTokenException.
+  The function sees the caller in Lambda-Runtime-Cognito-Identity.
 * Lambda runs without Docker (``{"lambda": {"use_docker": false}}``), set
   before any function exists: the setting selects a separate store.
 * Opt-in, scoped AWS behaviours (Lambda Pending / InProgress states, IAM
@@ -60,6 +69,8 @@ from moto.moto_api._internal.models import moto_api_backend
 
 import backend_ctl_access
 import backend_ctl_account
+import backend_ctl_app_auth
+import backend_ctl_identities
 import backend_ctl_lambda_api
 import backend_ctl_lambda_logs
 import backend_ctl_switches
@@ -139,14 +150,10 @@ class _BackendPatch:
         pool.allow_classic_flow = bool(settings.get("allow_classic_flow"))
         pool.tags = dict(settings.get("tags") or {})
         pool.roles, pool.role_mappings = {}, {}
-        pool.identity_ids = set()
+        pool.identities = {}  # backend_ctl_identities
         pool.sequence = next(_pool_sequence)
         backend_ctl_switches.mark_pool_created(pool)
         self.identity_pools[pool.identity_pool_id] = pool
-        self.pools_identities[pool.identity_pool_id] = {
-            "IdentityPoolId": pool.identity_pool_id,
-            "Identities": [],
-        }
         return pool.to_json()
 
     def update_identity_pool(self: Any, identity_pool_id: str, **s: Any) -> str:
@@ -186,7 +193,6 @@ class _BackendPatch:
     def delete_identity_pool(self: Any, identity_pool_id: str) -> None:
         self.get_pool(identity_pool_id)
         del self.identity_pools[identity_pool_id]  # its roles, tags, identities
-        self.pools_identities.pop(identity_pool_id, None)
 
     def set_identity_pool_roles(
         self: Any, pool_id: str, roles: dict[str, str], role_mappings: dict[str, Any]
@@ -224,26 +230,26 @@ class _BackendPatch:
         pool = _pool_anywhere(self.account_id, identity_pool_id)
         _check_unauthenticated_allowed(pool, logins)
         identity_id = get_random_identity_id(pool.identity_pool_id.split(":")[0])
-        pool.identity_ids.add(identity_id)
-        identities = _region_backend(self.account_id, identity_pool_id).pools_identities
-        identities[identity_pool_id]["Identities"].append({"IdentityId": identity_id})
+        backend_ctl_identities.register(pool, identity_id)
         return json.dumps({"IdentityId": identity_id})
 
     def credentials_for_identity(
         self: Any, identity_id: str, logins: dict | None
     ) -> str:
         backend = _region_backend(self.account_id, identity_id)
-        pools = backend.identity_pools.values() if backend else []
-        pool = next((p for p in pools if identity_id in p.identity_ids), None)
+        pool = backend_ctl_identities.owner(backend, identity_id) if backend else None
         if pool is None:
-            raise _error("ResourceNotFoundException", f"Identity '{identity_id}' not found.")
+            raise backend_ctl_identities.identity_not_found(identity_id)
         _check_unauthenticated_allowed(pool, logins)
-        if not pool.roles.get("authenticated" if logins else "unauthenticated"):
+        role_arn = pool.roles.get("authenticated" if logins else "unauthenticated")
+        if not role_arn:
             raise _error(
                 "InvalidIdentityPoolConfigurationException",
                 "Invalid identity pool configuration. Check assigned IAM roles for this pool.",
             )
-        return self.get_credentials_for_identity(identity_id)
+        issued = backend_ctl_identities.issue(backend.account_id, backend.region_name,
+                                              identity_id, pool.identity_pool_id, role_arn)
+        return backend_ctl_identities.credentials_json(issued)
 
 
 class _ResponsePatch:
@@ -385,7 +391,9 @@ def install() -> None:
     backend_ctl_account.install()  # validation wraps the switches' role checks
     backend_ctl_lambda_api.install()
     backend_ctl_lambda_logs.install()
-    backend_ctl_access.install()  # outermost: refuses before any other route
+    backend_ctl_identities.install()
+    backend_ctl_access.install()  # refuses before any other route
+    backend_ctl_app_auth.install()  # outermost: authenticates before access refuses
 
 
 install()

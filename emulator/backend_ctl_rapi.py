@@ -7,7 +7,11 @@ reference and aws-lambda-runtime-interface-emulator (RIE) do:
 
 * ``GET  /2018-06-01/runtime/invocation/next`` -- a long poll: 200, the event
   as body, headers Lambda-Runtime-Aws-Request-Id, Lambda-Runtime-Deadline-Ms,
-  Lambda-Runtime-Invoked-Function-Arn, Lambda-Runtime-Trace-Id;
+  Lambda-Runtime-Invoked-Function-Arn, Lambda-Runtime-Trace-Id, and, when
+  the invocation was signed with Cognito credentials,
+  Lambda-Runtime-Cognito-Identity ``{"cognitoIdentityId": ..., "cognitoIdentityPoolId": ...}``
+  (the keys AWS's runtime clients read; the Rust lambda_runtime crate
+  accepts them as aliases of its ``identityId`` / ``identityPoolId``);
 * ``POST /2018-06-01/runtime/invocation/{id}/response`` and ``.../{id}/error``
   (error type in the Lambda-Runtime-Function-Error-Type header) -- 202
   ``{"status": "OK"}``; an id that is not the invocation in flight -> 400
@@ -46,11 +50,13 @@ _ANSWER = re.compile(rf"{PREFIX}/invocation/([^/]+)/(response|error)")
 class Invocation:
     """One invocation: the event in, and what the runtime answered (``outcome``)."""
 
-    def __init__(self, payload: bytes, function_arn: str, timeout: float):
+    def __init__(self, payload: bytes, function_arn: str, timeout: float,
+                 cognito_identity: dict[str, str] | None = None):
         self.request_id = str(uuid.uuid4())
         self.payload = payload
         self.function_arn = function_arn
         self.timeout = timeout
+        self.cognito_identity = cognito_identity  # the caller's, when Cognito credentials signed
         self.trace_id = (f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]};"
                          f"Parent={uuid.uuid4().hex[:16]};Sampled=0")
         self.delivered_at: float | None = None  # monotonic clock
@@ -191,6 +197,9 @@ class _Handler(BaseHTTPRequestHandler):
             "Lambda-Runtime-Invoked-Function-Arn": result.function_arn,
             "Lambda-Runtime-Trace-Id": result.trace_id,
         }
+        if result.cognito_identity is not None:
+            headers["Lambda-Runtime-Cognito-Identity"] = json.dumps(
+                result.cognito_identity, separators=(",", ":"))
         return self._send(200, result.payload, "application/json", headers)
 
     def do_POST(self) -> None:

@@ -5,8 +5,8 @@ runtime API loop with urllib. The event's "action" picks what it does:
 echo (default), greet, fail (posts an invocation error), sleep, wait (until
 a file exists), release (creates that file), exit, kill, print (lines on
 stdout / stderr), env (its environment, pid, cwd and the ``next`` headers),
-probe (bad runtime API calls, and what they answered; its own answer is
-sent chunked).
+record (the ``next`` headers, as JSON, into the file at "path"), probe (bad
+runtime API calls, and what they answered; its own answer is sent chunked).
 Every answer carries the process id. At init it prints the function's
 INIT_PRINT variable, posts an init error with INIT_ERROR (and INIT_ERROR_TYPE),
 or exits with INIT_EXIT.
@@ -94,6 +94,10 @@ while True:
             print(line, file=sys.stderr, flush=True)
     elif action == "env":
         answer.update(env=dict(os.environ), cwd=os.getcwd(), headers=headers, received=time.time())
+    elif action == "record":  # the next headers, into a file (for Event invocations)
+        with open(event["path"] + ".part", "w") as out:
+            json.dump(headers, out)
+        os.rename(event["path"] + ".part", event["path"])
     elif action == "probe":
         answer["unknown_id"] = post("/invocation/00000000-0000-0000-0000-000000000000/response", {})
         answer["init_error"] = post("/init/error", {"errorMessage": "late"})

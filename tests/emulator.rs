@@ -791,11 +791,13 @@ fn invoke_takes_the_apps_path_with_the_identitys_own_credentials() {
         calls[get_creds].access_key, "",
         "GetCredentialsForIdentity is unsigned"
     );
-    // Invoke is signed with the identity's temporary credentials, not ours.
+    // Invoke is signed with the identity's temporary credentials, not ours:
+    // the one credential Cognito issued for the pool.
     let aws = Aws::new();
-    let creds = aws.app_credentials(&p.name);
-    let temporary = creds.access_key_id().unwrap();
-    assert_eq!(calls[invoke].access_key, temporary);
+    let pool = aws.pools(&p.names().pool)[0].identity_pool_id().to_string();
+    let issued = common::issued_credentials(&pool);
+    assert_eq!(issued.len(), 1, "{issued:?}");
+    assert_eq!(calls[invoke].access_key, issued[0]["AccessKeyId"]);
     assert_ne!(calls[invoke].access_key, "testing");
     assert_eq!(
         p.recorder

@@ -185,6 +185,28 @@ fn logs_show_start_the_handlers_line_and_report() {
         "a cold start says so: {tail}"
     );
     assert!(tail.contains("answered: Hello, Ada Lovelace."), "{tail}");
+    // The handler saw who called: the one identity GetId gave in our pool.
+    let aws = Aws::new();
+    let pool = aws.pools(&p.names().pool)[0].identity_pool_id().to_string();
+    let identities = aws
+        .block(
+            aws.cognito
+                .list_identities()
+                .identity_pool_id(&pool)
+                .max_results(60)
+                .send(),
+        )
+        .unwrap();
+    let ids: Vec<&str> = identities
+        .identities()
+        .iter()
+        .filter_map(|i| i.identity_id())
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert!(
+        tail.contains(&format!("caller: {} (identity pool {pool})", ids[0])),
+        "{tail}"
+    );
 
     let run = p.run(&["logs", "--since", "5m"]).ok();
     let out = run.stdout();

@@ -70,12 +70,29 @@ pub fn emulator_account(settings: serde_json::Value) {
 }
 
 fn emulator_post(path: &str, body: &str) {
+    emulator_request("POST", path, body);
+}
+
+/// Every credential Cognito issued for identities of `pool`, oldest first,
+/// secrets included (see emulator/backend_ctl_identities.py).
+pub fn issued_credentials(pool: &str) -> Vec<serde_json::Value> {
+    let answer = emulator_request(
+        "GET",
+        &format!("/backend-ctl/cognito-identity/issued?IdentityPoolId={pool}&IncludeSecrets=true"),
+        "",
+    );
+    let doc: serde_json::Value = serde_json::from_str(&answer).expect("issued credentials JSON");
+    doc["Credentials"].as_array().cloned().unwrap_or_default()
+}
+
+/// One request to the emulator's own API; its body, which must come with 200.
+fn emulator_request(method: &str, path: &str, body: &str) -> String {
     use std::io::{Read, Write};
     let address = emulator().url.trim_start_matches("http://").to_string();
     let mut stream = std::net::TcpStream::connect(&address).expect("connect to the emulator");
     write!(
         stream,
-        "POST {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
@@ -85,6 +102,10 @@ fn emulator_post(path: &str, body: &str) {
         answer.starts_with("HTTP/1.1 200") || answer.starts_with("HTTP/1.0 200"),
         "{path} refused: {answer}"
     );
+    answer
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+        .unwrap_or_default()
 }
 
 /// A project of its own for one test: a config file in a temp folder, a
@@ -512,26 +533,6 @@ impl Aws {
     ) -> Option<aws_sdk_lambda::operation::get_function::GetFunctionOutput> {
         self.block(self.lambda.get_function().function_name(name).send())
             .ok()
-    }
-
-    /// Temporary credentials of a new unauthenticated identity in the
-    /// project's pool, as the emulator hands them to the app.
-    pub fn app_credentials(&self, project: &str) -> aws_sdk_cognitoidentity::types::Credentials {
-        let pool = self.pools(&Names::new(project).pool)[0]
-            .identity_pool_id()
-            .to_string();
-        let id = self
-            .block(self.cognito.get_id().identity_pool_id(&pool).send())
-            .unwrap();
-        let out = self
-            .block(
-                self.cognito
-                    .get_credentials_for_identity()
-                    .identity_id(id.identity_id().unwrap())
-                    .send(),
-            )
-            .unwrap();
-        out.credentials().unwrap().clone()
     }
 
     /// Every pool with this name.

@@ -1,0 +1,280 @@
+"""Tests of backend_ctl_app_auth: the app's Invoke, authenticated and authorized as AWS does.
+
+The app's path for real: unsigned GetId and GetCredentialsForIdentity, then
+Invoke signed (by botocore) with the issued credentials, of a function
+running lambda_testing.BOOTSTRAP. Run: .venv/bin/python -m pytest emulator -q
+"""
+
+import json
+import time
+
+import pytest
+from botocore import UNSIGNED
+from botocore.exceptions import ClientError
+
+from cognito_testing import (allow, app_credentials, app_lambda, app_stack, denied, lifetime,
+                             policy)
+from lambda_testing import REGION, call, clients, error_of, make_role
+
+BAD_SIGNATURE = ("The request signature we calculated does not match the signature you provided. "
+                 "Check your AWS Secret Access Key and signing method. Consult the service "
+                 "documentation for details.")
+INVALID_TOKEN = "The security token included in the request is invalid."
+
+
+@pytest.fixture(scope="module")
+def endpoint(lambda_server):
+    return lambda_server
+
+
+@pytest.fixture(scope="module")
+def make(endpoint):
+    return clients(endpoint)
+
+
+@pytest.fixture(scope="module")
+def exec_role(make):
+    return make_role(make("iam"))
+
+
+@pytest.fixture(scope="module")
+def stack(make, exec_role):
+    return app_stack(make, exec_role)
+
+
+@pytest.fixture
+def app(endpoint, stack):
+    """The app's Lambda client, with a new identity's credentials, and those credentials."""
+    credentials = app_credentials(endpoint, stack.pool_id)
+    return app_lambda(endpoint, credentials), credentials
+
+
+def refused(request) -> tuple[str, int, str]:
+    with pytest.raises(ClientError) as excinfo:
+        request()
+    return error_of(excinfo)
+
+
+# --- allowed, and the caller's identity -----------------------------------------------------
+
+
+def test_the_stacks_own_credentials_invoke_and_the_function_sees_the_identity(make, stack, app):
+    lam, credentials = app
+    assert credentials["AccessKeyId"].startswith("ASIA")
+    response, payload = call(lam, stack.function, {"action": "env"})
+    assert response["StatusCode"] == 200 and "FunctionError" not in response
+    header = payload["headers"]["Lambda-Runtime-Cognito-Identity"]
+    assert json.loads(header) == {"cognitoIdentityId": credentials["IdentityId"],
+                                  "cognitoIdentityPoolId": stack.pool_id}
+    # The deployer's keys (any other key) keep moto's behaviour, and carry no identity.
+    response, payload = call(make("lambda"), stack.function, {"action": "env"})
+    assert response["StatusCode"] == 200
+    assert "Lambda-Runtime-Cognito-Identity" not in payload["headers"]
+
+
+def test_each_identity_reaches_the_function_as_itself(endpoint, stack):
+    seen = []
+    for _ in range(2):
+        credentials = app_credentials(endpoint, stack.pool_id)
+        headers = call(app_lambda(endpoint, credentials), stack.function, {"action": "env"})[1]["headers"]
+        seen.append(json.loads(headers["Lambda-Runtime-Cognito-Identity"])["cognitoIdentityId"])
+        assert seen[-1] == credentials["IdentityId"]
+    assert seen[0] != seen[1]
+
+
+def test_an_event_invocation_carries_the_identity(stack, app, tmp_path):
+    lam, credentials = app
+    path = tmp_path / "headers.json"
+    response = lam.invoke(FunctionName=stack.function, InvocationType="Event",
+                          Payload=json.dumps({"action": "record", "path": str(path)}))
+    assert response["StatusCode"] == 202
+    deadline = time.monotonic() + 15
+    while not path.exists():
+        assert time.monotonic() < deadline, "the Event invocation never ran"
+        time.sleep(0.02)
+    headers = json.loads(path.read_text())
+    assert json.loads(headers["Lambda-Runtime-Cognito-Identity"]) == {
+        "cognitoIdentityId": credentials["IdentityId"], "cognitoIdentityPoolId": stack.pool_id}
+
+
+def test_the_function_arn_as_function_name(stack, app):
+    lam, _ = app
+    assert call(lam, stack.function_arn)[0]["StatusCode"] == 200
+
+
+def test_an_attached_managed_policy_allows_too(make, exec_role, endpoint):
+    other = app_stack(make, exec_role, statements=[allow("arn:aws:s3:::nothing", "s3:GetObject")])
+    iam = make("iam")
+    arn = iam.create_policy(PolicyName=f"{other.role_name}-managed",
+                            PolicyDocument=policy(allow(other.function_arn)))["Policy"]["Arn"]
+    lam = app_lambda(endpoint, app_credentials(endpoint, other.pool_id))
+    assert refused(lambda: lam.invoke(FunctionName=other.function))[:2] == (
+        "AccessDeniedException", 403)
+    iam.attach_role_policy(RoleName=other.role_name, PolicyArn=arn)
+    assert call(lam, other.function)[0]["StatusCode"] == 200
+
+
+def test_the_credentials_account_is_the_roles(exec_role, endpoint):
+    """Without x-moto-account-id, the app's call goes to its credentials' account."""
+    account = "400000000001"
+    make = clients(endpoint, account)
+    other = app_stack(make, make_role(make("iam")))
+    credentials = app_credentials(endpoint, other.pool_id, account)
+    assert call(app_lambda(endpoint, credentials), other.function)[0]["StatusCode"] == 200
+
+
+# --- authentication ------------------------------------------------------------------------
+
+
+def test_a_wrong_secret_is_refused(endpoint, stack, app):
+    _, credentials = app
+    lam = app_lambda(endpoint, credentials, secret=credentials["SecretKey"][:-2] + "xx")
+    assert refused(lambda: lam.invoke(FunctionName=stack.function, Payload=b"{}")) == (
+        "InvalidSignatureException", 403, BAD_SIGNATURE)
+
+
+def test_a_body_changed_after_signing_is_refused(stack, app):
+    lam, _ = app
+
+    def tamper(request, **_):
+        request.body = b'{"action": "greet", "name": "Mallory"}'
+        request.headers["Content-Length"] = str(len(request.body))
+
+    lam.meta.events.register("before-send.lambda.Invoke", tamper)
+    assert refused(lambda: lam.invoke(FunctionName=stack.function,
+                                      Payload=b'{"action": "greet", "name": "Ada"}')) == (
+        "InvalidSignatureException", 403, BAD_SIGNATURE)
+
+
+@pytest.mark.parametrize("token", [None, "not-the-issued-token"])
+def test_a_missing_or_foreign_session_token_is_refused(endpoint, stack, app, token):
+    _, credentials = app
+    lam = app_lambda(endpoint, credentials, token=token)
+    assert refused(lambda: lam.invoke(FunctionName=stack.function, Payload=b"{}")) == (
+        "UnrecognizedClientException", 403, INVALID_TOKEN)
+
+
+@pytest.fixture
+def short_lived(endpoint):
+    """Sets the credentials' lifetime; the default comes back after the test."""
+    yield lambda seconds: lifetime(endpoint, seconds)
+    lifetime(endpoint, 3600)
+
+
+def test_expired_credentials_are_refused(endpoint, stack, short_lived):
+    warm = app_lambda(endpoint, app_credentials(endpoint, stack.pool_id))
+    assert call(warm, stack.function)[0]["StatusCode"] == 200
+    short_lived(0)
+    expired = app_credentials(endpoint, stack.pool_id)
+    expected = ("ExpiredTokenException", 403, "The security token included in the request is expired")
+    assert refused(lambda: app_lambda(endpoint, expired).invoke(FunctionName=stack.function)) == expected
+    # the token is checked before the signature, as AWS does
+    wrong = app_lambda(endpoint, expired, secret="wrong")
+    assert refused(lambda: wrong.invoke(FunctionName=stack.function)) == expected
+    short_lived(2)
+    soon = app_credentials(endpoint, stack.pool_id)
+    lam = app_lambda(endpoint, soon)
+    assert call(lam, stack.function)[0]["StatusCode"] == 200
+    time.sleep(max(0.0, soon["Expiration"].timestamp() - time.time()) + 0.1)
+    assert refused(lambda: lam.invoke(FunctionName=stack.function)) == expected
+    assert call(warm, stack.function)[0]["StatusCode"] == 200  # the others still work
+
+
+def test_an_unsigned_invoke_is_refused(endpoint, stack):
+    lam = clients(endpoint)("lambda", signature_version=UNSIGNED)
+    assert refused(lambda: lam.invoke(FunctionName=stack.function, Payload=b"{}")) == (
+        "MissingAuthenticationTokenException", 403, "Missing Authentication Token")
+    assert refused(lambda: lam.invoke(FunctionName=stack.function, InvocationType="Event"))[:2] == (
+        "MissingAuthenticationTokenException", 403)
+
+
+# --- authorization -------------------------------------------------------------------------
+
+
+def test_another_pools_credentials_may_not_invoke_this_function(make, exec_role, endpoint, stack):
+    other = app_stack(make, exec_role)
+    lam = app_lambda(endpoint, app_credentials(endpoint, other.pool_id))
+    assert call(lam, other.function)[0]["StatusCode"] == 200
+    assert refused(lambda: lam.invoke(FunctionName=stack.function)) == (
+        "AccessDeniedException", 403, denied(other.role_name, stack.function_arn))
+
+
+def test_a_role_whose_policy_lacks_the_function_is_refused(make, exec_role, endpoint):
+    other = app_stack(make, exec_role, resources=[f"arn:aws:lambda:{REGION}:123456789012:function:x"])
+    lam = app_lambda(endpoint, app_credentials(endpoint, other.pool_id))
+    assert refused(lambda: lam.invoke(FunctionName=other.function)) == (
+        "AccessDeniedException", 403, denied(other.role_name, other.function_arn))
+    # once the policy names it, the same credentials are allowed: policies are read per call
+    make("iam").put_role_policy(RoleName=other.role_name, PolicyName="invoke",
+                                PolicyDocument=policy(allow(other.function_arn)))
+    assert call(lam, other.function)[0]["StatusCode"] == 200
+    make("iam").delete_role_policy(RoleName=other.role_name, PolicyName="invoke")
+    assert refused(lambda: lam.invoke(FunctionName=other.function))[:2] == ("AccessDeniedException", 403)
+
+
+def test_an_explicit_deny_wins(make, exec_role, endpoint):
+    other = app_stack(make, exec_role, statements=[allow("*", "lambda:*")])
+    lam = app_lambda(endpoint, app_credentials(endpoint, other.pool_id))
+    assert call(lam, other.function)[0]["StatusCode"] == 200
+    make("iam").put_role_policy(RoleName=other.role_name, PolicyName="deny", PolicyDocument=policy(
+        {"Effect": "Deny", "Action": "lambda:Invoke*", "Resource": other.function_arn}))
+    assert refused(lambda: lam.invoke(FunctionName=other.function)) == (
+        "AccessDeniedException", 403, denied(other.role_name, other.function_arn, explicit=True))
+
+
+def test_the_bare_arn_does_not_cover_a_qualified_invoke(stack, app):
+    lam, _ = app
+    latest = f"{stack.function_arn}:$LATEST"
+    expected = ("AccessDeniedException", 403, denied(stack.role_name, latest))
+    assert refused(lambda: lam.invoke(FunctionName=stack.function, Qualifier="$LATEST")) == expected
+    assert refused(lambda: lam.invoke(FunctionName=f"{stack.function}:$LATEST")) == expected
+    assert refused(lambda: lam.invoke(FunctionName=latest)) == expected
+    assert call(lam, stack.function)[0]["StatusCode"] == 200
+
+
+def test_an_alias_is_authorized_against_its_qualified_arn(make, exec_role, endpoint):
+    other = app_stack(make, exec_role)
+    deployer = make("lambda")
+    version = deployer.publish_version(FunctionName=other.function)["Version"]
+    deployer.create_alias(FunctionName=other.function, Name="live", FunctionVersion=version)
+    lam = app_lambda(endpoint, app_credentials(endpoint, other.pool_id))
+    live = f"{other.function_arn}:live"
+    assert refused(lambda: lam.invoke(FunctionName=other.function, Qualifier="live")) == (
+        "AccessDeniedException", 403, denied(other.role_name, live))
+    make("iam").put_role_policy(RoleName=other.role_name, PolicyName="invoke",
+                                PolicyDocument=policy(allow(live)))
+    assert call(lam, other.function, Qualifier="live")[0]["ExecutedVersion"] == version
+    assert call(lam, f"{other.function}:live")[0]["StatusCode"] == 200
+    assert refused(lambda: lam.invoke(FunctionName=other.function)) == (
+        "AccessDeniedException", 403, denied(other.role_name, other.function_arn))
+    assert refused(lambda: lam.invoke(FunctionName=other.function, Qualifier=version))[:2] == (
+        "AccessDeniedException", 403)
+
+
+def test_other_lambda_actions_are_authorized_too(stack, app):
+    lam, _ = app
+    code, status, message = refused(lambda: lam.get_function(FunctionName=stack.function))
+    assert (code, status) == ("AccessDeniedException", 403)
+    assert "is not authorized to perform: lambda:GetFunction on resource: " \
+           f"{stack.function_arn} because" in message
+
+
+def test_reserved_concurrency_zero_throttles_the_app(make, exec_role, endpoint):
+    other = app_stack(make, exec_role)
+    make("lambda").put_function_concurrency(FunctionName=other.function, ReservedConcurrentExecutions=0)
+    lam = app_lambda(endpoint, app_credentials(endpoint, other.pool_id))
+    with pytest.raises(ClientError) as excinfo:
+        lam.invoke(FunctionName=other.function, Payload=b"{}")
+    assert error_of(excinfo) == ("TooManyRequestsException", 429, "Rate Exceeded.")
+    assert excinfo.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+
+
+def test_a_deleted_role_allows_nothing(make, exec_role, endpoint):
+    other = app_stack(make, exec_role)
+    lam = app_lambda(endpoint, app_credentials(endpoint, other.pool_id))
+    iam = make("iam")
+    iam.delete_role_policy(RoleName=other.role_name, PolicyName="invoke")
+    iam.delete_role(RoleName=other.role_name)
+    assert refused(lambda: lam.invoke(FunctionName=other.function)) == (
+        "AccessDeniedException", 403, denied(other.role_name, other.function_arn))
+
