@@ -300,12 +300,14 @@ def _acquire(fn: Any, throttle: bool) -> Environment:
                 else:
                     envs.remove(env)
                     stale.append(env)
+        # Lambda counts concurrency per request, warm environment or not:
+        # a reservation of 0 throttles a warm function too.
+        if throttle:
+            _check_capacity(fn)
         chosen = next((env for env in envs if not (env.busy or env.retired or env.dead)), None)
         if chosen is not None:
             chosen.busy = True
         else:
-            if throttle:
-                _check_capacity(fn)
             chosen = Environment(fn)
             envs.append(chosen)
     for env in stale:

@@ -197,6 +197,18 @@ def test_reserved_concurrency_zero_throttles(lam, role):
     assert call(lam, name)[0]["StatusCode"] == 200
 
 
+def test_reserved_concurrency_zero_throttles_a_warm_function_too(lam, role):
+    name = make_function(lam, role)
+    assert call(lam, name)[0]["StatusCode"] == 200  # warm: an idle environment is kept
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)
+    with pytest.raises(ClientError) as excinfo:
+        lam.invoke(FunctionName=name, Payload=b"{}")
+    assert error_of(excinfo) == ("TooManyRequestsException", 429, "Rate Exceeded.")
+    assert excinfo.value.response["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    assert call(lam, name)[0]["StatusCode"] == 200
+
+
 @pytest.mark.parametrize("variables, error_type", [
     ({"INIT_ERROR": "bad config", "INIT_ERROR_TYPE": "Runtime.ConfigError"}, "Runtime.ConfigError"),
     ({"INIT_ERROR": "bad config"}, "Runtime.InitError"),
