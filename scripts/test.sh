@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Every check CI runs: formatting, clippy with -D warnings, the handler's and
-# the CLI's unit and integration tests, and the emulator extension's tests.
+# the CLI's unit and integration tests, the emulator extension's tests, and
+# the app's Kotlin client's tests (Maven, JDK 17).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -26,6 +27,9 @@ echo "==> benchmark, quick mode (one repetition, debug build), so it cannot rot"
 cargo build --quiet --bin backend-ctl --example bench --example bench_loop
 target/debug/examples/bench --quick --bin target/debug/backend-ctl
 target/debug/examples/bench_loop --quick --bin target/debug/backend-ctl
+
+echo "==> the app's Kotlin client (Maven) against a stack made by up, and against dev" >&2
+BACKEND_CTL_BIN="$root/target/debug/backend-ctl" "$root/scripts/test-client.sh"
 
 # Last, so that the run closes on the test runner's own summary.
 echo "==> backend-ctl tests (unit, then end to end against the emulator)" >&2

@@ -1,0 +1,137 @@
+package dev.backendctl.client
+
+import aws.sdk.kotlin.services.lambda.LambdaClient
+import aws.sdk.kotlin.services.lambda.invoke
+import aws.sdk.kotlin.services.lambda.model.InvocationType
+import aws.sdk.kotlin.services.lambda.model.InvokeResponse
+import aws.sdk.kotlin.services.lambda.model.LambdaException
+import aws.sdk.kotlin.services.lambda.model.TooManyRequestsException
+import aws.smithy.kotlin.runtime.net.url.Url
+import aws.smithy.kotlin.runtime.time.Clock
+import kotlinx.serialization.SerializationException
+import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonObject
+import kotlinx.serialization.json.JsonPrimitive
+import java.io.Closeable
+
+/**
+ * The app's backend: its Lambda function, invoked with this install's Cognito credentials.
+ *
+ * Make one for the whole app (its credentials cache lives in it) and close it at the end:
+ * ```kotlin
+ * val backend = Backend(
+ *     BackendConfig.parse(resources.openRawResource(R.raw.awsconfiguration).bufferedReader().use { it.readText() }),
+ *     SharedPreferencesIdentityStore(context.getSharedPreferences("backend-ctl", Context.MODE_PRIVATE)),
+ *     // a debug build may call `backend-ctl dev` on the host (10.0.2.2 from the Android emulator)
+ *     lambdaEndpoint = if (BuildConfig.DEBUG) "http://10.0.2.2:9001" else null,
+ * )
+ * val greeting = Greeter(backend).greet("Ada", "Lovelace")   // from a coroutine
+ * ```
+ * Every call suspends; none blocks the calling thread on the network.
+ *
+ * @param config where the backend lives (region, pool, function, alias)
+ * @param identityStore where this install's identity id is kept
+ * @param lambdaEndpoint another endpoint for Lambda only (`backend-ctl dev`), or `null` for AWS's
+ * @param cognitoEndpoint another endpoint for Cognito (a local emulator), or `null` for AWS's
+ * @param clock the time credentials' expiry is judged by
+ */
+class Backend(
+    val config: BackendConfig,
+    identityStore: IdentityStore,
+    lambdaEndpoint: String? = null,
+    cognitoEndpoint: String? = null,
+    clock: Clock = Clock.System,
+) : Closeable {
+
+    private val credentials = CognitoIdentityPoolCredentialsProvider(
+        identityPoolId = config.identityPoolId,
+        store = identityStore,
+        region = config.region,
+        endpointUrl = cognitoEndpoint,
+        clock = clock,
+    )
+    private val lambda = LambdaClient {
+        region = config.region
+        credentialsProvider = credentials
+        lambdaEndpoint?.let { endpointUrl = Url.parse(it) }
+    }
+
+    /** This install's Cognito identity id: the caller's `cognitoIdentityId` that the function sees. */
+    suspend fun identityId(): String = credentials.identityId()
+
+    /**
+     * Invokes the function and waits for its answer (`RequestResponse`).
+     *
+     * @param payload the event, a JSON document
+     * @return the function's answer, a JSON document
+     * @throws BackendException.FunctionError when the function failed
+     * @throws BackendException.Throttled when Lambda refused to run it
+     * @throws BackendException.NotAuthorized when Lambda refused this identity
+     */
+    suspend fun invoke(payload: String): String {
+        val response = send(InvocationType.RequestResponse, payload)
+        val answer = response.payload?.decodeToString().orEmpty()
+        response.functionError?.let { throw functionError(it, answer) }
+        return answer
+    }
+
+    /**
+     * Hands the event to Lambda and returns once Lambda has queued it (`Event`, HTTP 202); the
+     * function runs later, and its answer or failure is not seen here.
+     *
+     * @throws BackendException.Throttled when Lambda refused it
+     * @throws BackendException.NotAuthorized when Lambda refused this identity
+     */
+    suspend fun invokeAsync(payload: String) {
+        send(InvocationType.Event, payload)
+    }
+
+    /**
+     * Invokes the function with [request] as JSON and reads its answer as [Res]
+     * (kotlinx-serialization; keys the answer has beyond [Res]'s are ignored).
+     *
+     * @throws BackendException as [invoke] does
+     * @throws SerializationException when the answer does not fit [Res]
+     */
+    suspend inline fun <reified Req, reified Res> call(request: Req): Res =
+        BackendJson.decodeFromString<Res>(invoke(BackendJson.encodeToString<Req>(request)))
+
+    override fun close() {
+        lambda.close()
+        credentials.close()
+    }
+
+    private suspend fun send(type: InvocationType, payload: String): InvokeResponse = try {
+        lambda.invoke {
+            functionName = config.functionName
+            qualifier = config.qualifier
+            invocationType = type
+            this.payload = payload.encodeToByteArray()
+        }
+    } catch (e: TooManyRequestsException) {
+        throw BackendException.Throttled(e.reason?.value, e)
+    } catch (e: LambdaException) {
+        // Lambda's model has no AccessDeniedException: it arrives as a LambdaException with that code.
+        if (e.sdkErrorMetadata.errorCode == "AccessDeniedException") throw BackendException.NotAuthorized(e)
+        throw e
+    }
+}
+
+/** The JSON of [Backend.call]: lenient about keys an answer adds. */
+@PublishedApi
+internal val BackendJson: Json = Json { ignoreUnknownKeys = true }
+
+/** Lambda's error payload, `{"errorType": …, "errorMessage": …}`, as a [BackendException.FunctionError]. */
+private fun functionError(header: String, payload: String): BackendException.FunctionError {
+    val fields = try {
+        BackendJson.parseToJsonElement(payload) as? JsonObject
+    } catch (e: SerializationException) {
+        null
+    }
+    fun field(name: String) = (fields?.get(name) as? JsonPrimitive)?.takeIf { it.isString }?.content
+    return BackendException.FunctionError(
+        errorType = field("errorType") ?: header,
+        errorMessage = field("errorMessage") ?: payload,
+        payload = payload,
+    )
+}
