@@ -29,9 +29,40 @@ fn android_project(root: &Path, settings: &str) {
         std::fs::write(dir.join("AndroidManifest.xml"), "<manifest/>\n").unwrap();
         std::fs::write(
             root.join(module).join("build.gradle.kts"),
-            format!("plugins {{ id(\"{plugin}\") }}\n"),
+            format!("plugins {{ id(\"{plugin}\") }}\nandroid {{\n    namespace = \"com.example.{module}\"\n}}\n"),
         )
         .unwrap();
+    }
+}
+
+/// The Kotlin client's sources in this repository, by file name.
+fn client_sources() -> Vec<(String, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("clients/kotlin/src/main/kotlin/dev/backendctl/client");
+    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| {
+            let text = std::fs::read_to_string(e.path()).unwrap();
+            (e.file_name().to_string_lossy().into_owned(), text)
+        })
+        .collect();
+    out.sort();
+    assert!(!out.is_empty());
+    out
+}
+
+/// Each client source was written into `dir`, identical but for its package line.
+fn assert_client_written(dir: &Path, package: &str) {
+    for (name, original) in client_sources() {
+        let written = std::fs::read_to_string(dir.join(&name))
+            .unwrap_or_else(|e| panic!("{}: {e}", dir.join(&name).display()));
+        let expected = original.replacen(
+            "package dev.backendctl.client",
+            &format!("package {package}"),
+            1,
+        );
+        assert_eq!(written, expected, "{name}");
     }
 }
 
@@ -66,12 +97,28 @@ fn an_android_project_goes_from_init_to_invoke_to_teardown() {
         out.contains("backend-ctl --config backend/config.toml up"),
         "{out}"
     );
+    // The app's side: the Kotlin client in the app's own package, the
+    // Gradle lines it needs, and the permission its manifest lacks.
+    assert_client_written(
+        &root.join("app/src/main/java/com/example/app/backend"),
+        "com.example.app.backend",
+    );
+    assert!(!root.join("core/src/main/java").exists());
+    assert!(out.contains("package com.example.app.backend"), "{out}");
     assert!(
-        out.contains("com.amazonaws:aws-android-sdk-lambda"),
+        out.contains("implementation(\"aws.sdk.kotlin:cognitoidentity:"),
         "{out}"
     );
-    assert!(out.contains("com.amazonaws:aws-android-sdk-core"), "{out}");
-    assert!(out.contains("The app's side"), "{out}");
+    assert!(
+        out.contains("implementation(\"aws.sdk.kotlin:lambda:"),
+        "{out}"
+    );
+    assert!(
+        out.contains("org.jetbrains.kotlin.plugin.serialization"),
+        "{out}"
+    );
+    assert!(out.contains("android.permission.INTERNET"), "{out}");
+    assert!(!out.contains("aws-android-sdk"), "{out}");
     let config = std::fs::read_to_string(root.join("backend/config.toml")).unwrap();
     assert!(config.contains("project = \"weather-now\""), "{config}");
     assert!(
@@ -125,21 +172,37 @@ fn the_app_module_is_found_by_its_plugin_whatever_its_name() {
         ("core", "alias(libs.plugins.android.library)"),
         ("mobile", "alias(libs.plugins.android.application)"),
     ] {
-        std::fs::create_dir_all(root.join(module).join("src/main")).unwrap();
+        std::fs::create_dir_all(root.join(module).join("src/main/kotlin")).unwrap();
         std::fs::write(
             root.join(module).join("src/main/AndroidManifest.xml"),
-            "<manifest/>\n",
+            "<manifest>\n    <uses-permission android:name=\"android.permission.INTERNET\" />\n</manifest>\n",
         )
         .unwrap();
+        // Groovy's spelling; the app has only an applicationId (a library has none).
+        let id = if module == "mobile" {
+            "    defaultConfig {\n        applicationId 'com.shop.mobile'\n    }\n"
+        } else {
+            ""
+        };
         std::fs::write(
-            root.join(module).join("build.gradle.kts"),
-            format!("plugins {{ {plugin} }}\n"),
+            root.join(module).join("build.gradle"),
+            format!("plugins {{ {plugin} }}\nandroid {{\n{id}}}\n"),
         )
         .unwrap();
     }
     let run = in_dir(&p, &root, &["init"]).ok();
     assert!(
         run.stdout().contains("app module `mobile`"),
+        "{}",
+        run.stdout()
+    );
+    // Sources in src/main/kotlin stay there; a manifest with the permission is left alone.
+    assert_client_written(
+        &root.join("mobile/src/main/kotlin/com/shop/mobile/backend"),
+        "com.shop.mobile.backend",
+    );
+    assert!(
+        !run.stdout().contains("<uses-permission"),
         "{}",
         run.stdout()
     );
@@ -218,6 +281,18 @@ fn init_never_overwrites_and_writes_nothing_when_one_file_exists() {
         files_under(&root.join("backend")),
         [PathBuf::from("config.toml")]
     );
+    // And so is the app's package: a client file of the user's own stops it
+    // before backend/ is made.
+    let root = p.dir.path().join("android2");
+    std::fs::create_dir_all(&root).unwrap();
+    android_project(&root, "settings.gradle");
+    let client = root.join("app/src/main/java/com/example/app/backend");
+    std::fs::create_dir_all(&client).unwrap();
+    let (name, _) = &client_sources()[0];
+    std::fs::write(client.join(name), "// mine\n").unwrap();
+    in_dir(&p, &root, &["init"]).fails(2, &format!("{name} exists already"));
+    assert!(!root.join("backend").exists());
+    assert_eq!(files_under(&client), [PathBuf::from(name)]);
 }
 
 #[test]

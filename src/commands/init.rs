@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::config::check_name;
 use crate::error::{Error, InputError};
 use crate::progress::Progress;
-use crate::scaffold::{self, File};
+use crate::scaffold::{self, client, File};
 
 /// An Android project found at the root: its name and its app module.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +16,13 @@ pub struct Android {
     pub root_name: Option<String>,
     /// The app module's folder, relative to the root (e.g. `app`).
     pub module: String,
+    /// The app's package: its `namespace`, else `applicationId`, else the
+    /// manifest's `package`.
+    pub package: Option<String>,
+    /// Where its Kotlin sources live: `src/main/kotlin` if it exists, else `src/main/java`.
+    pub sources: String,
+    /// Whether its manifest asks for `android.permission.INTERNET`.
+    pub internet: bool,
 }
 
 /// An Android project root: a Gradle settings file, and an app module with
@@ -49,10 +56,39 @@ pub fn detect_android(root: &Path) -> Option<Android> {
         .iter()
         .find(|m| is_app(m))
         .or_else(|| with_manifest.first())?;
+    let build = ["build.gradle.kts", "build.gradle"]
+        .iter()
+        .find_map(|f| std::fs::read_to_string(root.join(module).join(f)).ok())
+        .unwrap_or_default();
+    let manifest = std::fs::read_to_string(root.join(module).join("src/main/AndroidManifest.xml"))
+        .unwrap_or_default();
+    let package = client::gradle_setting(&build, "namespace")
+        .or_else(|| client::gradle_setting(&build, "applicationId"))
+        .or_else(|| client::manifest_package(&manifest))
+        .filter(|p| client::is_package(p));
+    let sources = if root.join(module).join("src/main/kotlin").is_dir() {
+        "src/main/kotlin"
+    } else {
+        "src/main/java"
+    };
     Some(Android {
         root_name: scaffold::gradle_root_name(&settings),
         module: module.to_string(),
+        package,
+        sources: sources.to_string(),
+        internet: client::has_internet_permission(&manifest),
     })
+}
+
+impl Android {
+    /// Where the client goes, relative to the project root, and its package.
+    fn client(&self) -> Option<(PathBuf, String)> {
+        let package = client::client_package(self.package.as_deref()?);
+        let dir = Path::new(&self.module)
+            .join(&self.sources)
+            .join(package.replace('.', "/"));
+        Some((dir, package))
+    }
 }
 
 /// What `init` will do: where, under which name, with which files.
@@ -111,10 +147,10 @@ fn layout(dir: &Path, name: Option<&str>) -> Result<Layout, InputError> {
 /// writing; never writes through an existing path (each file is created new,
 /// so one that appears meanwhile, or a dangling link, is not overwritten);
 /// removes what it wrote, folders included, if a later write fails.
-fn write_all(backend: &Path, files: &[File]) -> Result<(), Error> {
+fn write_all(files: &[File]) -> Result<(), Error> {
     if let Some(existing) = files
         .iter()
-        .map(|f| backend.join(&f.path))
+        .map(|f| &f.path)
         .find(|p| p.symlink_metadata().is_ok())
     {
         return Err(InputError::Flag {
@@ -128,7 +164,7 @@ fn write_all(backend: &Path, files: &[File]) -> Result<(), Error> {
     }
     let mut made: Vec<PathBuf> = Vec::new();
     for file in files {
-        let path = backend.join(&file.path);
+        let path = file.path.clone();
         if let Err(source) = write_new(&path, &file.text, &mut made) {
             for done in made.iter().rev() {
                 let _ = std::fs::remove_file(done).or_else(|_| std::fs::remove_dir(done));
@@ -179,8 +215,21 @@ pub fn init(progress: &Progress, dir: Option<&Path>, name: Option<&str>) -> Resu
         .into());
     }
     let layout = layout(dir, name)?;
-    let files = scaffold::files(&layout.project, layout.app_config.as_deref());
-    write_all(&layout.backend, &files)?;
+    let mut files: Vec<File> = scaffold::files(&layout.project, layout.app_config.as_deref())
+        .into_iter()
+        .map(|f| File {
+            path: layout.backend.join(f.path),
+            text: f.text,
+        })
+        .collect();
+    let client = layout.android.as_ref().and_then(Android::client);
+    if let Some((client_dir, package)) = &client {
+        files.extend(client::files(package).into_iter().map(|(name, text)| File {
+            path: dir.join(client_dir).join(name),
+            text,
+        }));
+    }
+    write_all(&files)?;
     progress.done(&format!(
         "started backend {} in {}",
         layout.project,
@@ -216,21 +265,50 @@ fn next_steps(dir: &Path, layout: &Layout, files: &[File]) -> String {
     }
     out.push_str("Created:\n");
     for f in files {
-        out.push_str(&format!("  {}\n", shown(&layout.backend.join(&f.path))));
+        out.push_str(&format!("  {}\n", shown(&f.path)));
     }
     let config = layout.backend.join("config.toml");
+    let c = shown(&config);
     out.push_str(&format!(
-        "\nNext:\n  1. Deploy it (needs AWS credentials; add --region and --profile as you use them):\n       backend-ctl --config {} up\n",
-        shown(&config)
+        "\nNext:\n  1. Deploy it (needs AWS credentials; add --region and --profile as you use them):\n       backend-ctl --config {c} up\n"
     ));
-    let module = layout.android.as_ref().map_or("app", |a| a.module.as_str());
+    match &layout.android {
+        Some(a) => out.push_str(&app_steps(a)),
+        None => out.push_str(
+            "  2. The app's side: in an Android project, `backend-ctl init` also writes the Kotlin client (see backend-ctl's README, \"The app's side\").\n",
+        ),
+    }
     out.push_str(&format!(
-        "  2. Let the app call it: in {module}/build.gradle(.kts), under dependencies:\n       implementation(\"com.amazonaws:aws-android-sdk-core:2.78.0\")\n       implementation(\"com.amazonaws:aws-android-sdk-lambda:2.78.0\")\n"
+        "  Try it as the app would, then read its logs:\n       backend-ctl --config {c} invoke --payload '{{\"firstName\": \"Ada\", \"lastName\": \"Lovelace\"}}' --logs\n       backend-ctl --config {c} logs\n  Remove everything it made: backend-ctl --config {c} teardown\n"
     ));
+    out
+}
+
+/// The app's half of the next steps: Gradle lines, the permission, the call.
+fn app_steps(a: &Android) -> String {
+    let module = &a.module;
+    let Some((_, package)) = a.client() else {
+        return format!(
+            "  2. The app's side: no `namespace` or `applicationId` was found in {module}/build.gradle(.kts), so the Kotlin client was not written.\n       Set `namespace` there and run init in a fresh folder, or copy backend-ctl's clients/kotlin sources into your app.\n"
+        );
+    };
+    let indent = |text: &str| {
+        text.lines()
+            .map(|l| format!("       {l}\n"))
+            .collect::<String>()
+    };
+    let mut out = format!(
+        "  2. The app's side is in package {package}. In {module}/build.gradle.kts add:\n{}",
+        indent(&client::gradle_lines())
+    );
+    if !a.internet {
+        out.push_str(&format!(
+            "     and in {module}/src/main/AndroidManifest.xml, inside <manifest>:\n       {}\n",
+            client::INTERNET_PERMISSION
+        ));
+    }
     out.push_str(&format!(
-        "  3. The Kotlin call (LambdaInvokerFactory with @LambdaFunction(functionName = \"{}-dev\")) is in backend-ctl's README, \"The app's side\".\n  4. Try it as the app would, then read its logs:\n       backend-ctl --config {c} invoke --payload '{{\"firstName\": \"Ada\", \"lastName\": \"Lovelace\"}}' --logs\n       backend-ctl --config {c} logs\n  Remove everything it made: backend-ctl --config {c} teardown\n",
-        layout.project,
-        c = shown(&config)
+        "  3. Make one Backend for the app (in your Application class, say) and call it from a coroutine:\n       import {package}.*\n       val backend = Backend(\n           BackendConfig.parse(resources.openRawResource(R.raw.awsconfiguration).bufferedReader().use {{ it.readText() }}),\n           SharedPreferencesIdentityStore(getSharedPreferences(\"backend-ctl\", MODE_PRIVATE)),\n       )\n       val greeting = Greeter(backend).greet(\"Ada\", \"Lovelace\")   // in lifecycleScope.launch {{ }}, say\n"
     ));
     out
 }

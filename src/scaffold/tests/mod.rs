@@ -52,6 +52,12 @@ fn an_android_project_gets_its_app_config_path() {
         "{config}"
     );
     assert!(!config.contains(EXAMPLE_APP_CONFIG));
+    // The per-stage examples name the same module.
+    assert!(
+        config.contains("# dev = \"../app/src/debug/res/raw/awsconfiguration.json\""),
+        "{config}"
+    );
+    assert!(!config.contains("android/app"), "{config}");
 }
 
 #[test]
@@ -97,3 +103,4 @@ fn gradle_settings_give_the_root_name_and_the_modules() {
     let spread = "rootProject.name = \"X\"\ninclude(\n    \":mobile\",\n    \":core:ui\"\n)\n";
     assert_eq!(gradle_modules(spread), ["mobile", "core/ui"]);
 }
+mod client;
