@@ -6,6 +6,11 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
+if ! command -v mvn >/dev/null || ! command -v java >/dev/null; then
+    echo "scripts/demo.sh runs the app's Kotlin client too: it needs JDK 17 and Maven (Debian: apt-get install openjdk-17-jdk-headless maven)" >&2
+    exit 1
+fi
+
 echo "==> building backend-ctl (cargo build --release)" >&2
 cargo build --release --quiet
 bin="$root/target/release/backend-ctl"
@@ -23,6 +28,12 @@ event='{"firstName": "Ada", "lastName": "Lovelace"}'
 echo "==> the app's path: backend-ctl invoke --logs (Cognito GetId -> GetCredentialsForIdentity -> Invoke with those credentials)" >&2
 echo "    (the emulator's Lambda runs the uploaded bootstrap; --logs prints the invocation's log tail on stderr)" >&2
 "$bin" invoke --logs --payload "$event"
+
+echo "==> the app's own client: the Kotlin client that init writes into the app (clients/kotlin, AWS SDK for Kotlin, JVM)" >&2
+echo "    (unsigned GetId and GetCredentialsForIdentity, then Invoke signed with that identity's credentials; the emulator checks the signature and the role's policy)" >&2
+BACKEND_CTL_APP_CONFIG="$root/android/app/src/main/res/raw/awsconfiguration.json" \
+    mvn -B -q -ntp -Dstyle.color=never -f clients/kotlin test \
+    -Dtest='BackendStackTest#greets*' -Dsurefire.failIfNoSpecifiedTests=false
 
 echo "==> the function's log lines: backend-ctl logs" >&2
 "$bin" logs --since 5m

@@ -8,6 +8,7 @@ mod teardown;
 
 pub use teardown::teardown;
 
+use crate::aws::retry::Patience;
 use crate::aws::{identity_pool, log_group, pool_roles, role, role_policy, Clients};
 use crate::desired::{Code, Desired};
 use crate::error::Error;
@@ -49,14 +50,17 @@ async fn role_step(
     tags: &std::collections::BTreeMap<String, String>,
 ) -> Result<(), Error> {
     say(progress, plan, kind);
+    let patience = Patience::new(progress, &clients.limits);
     match plan.action(kind) {
-        Action::Create => drop(role::create(&clients.iam, name, trust, tags).await?),
+        Action::Create => drop(role::create(&clients.iam, name, trust, tags, patience).await?),
         Action::Update(changes) => {
             for change in changes {
                 match change {
-                    Change::TrustPolicy => role::update(&clients.iam, name, trust).await?,
+                    Change::TrustPolicy => {
+                        role::update(&clients.iam, name, trust, patience).await?
+                    }
                     Change::ExtraPolicies(extra) => {
-                        role_policy::remove(&clients.iam, name, extra).await?
+                        role_policy::remove(&clients.iam, name, extra, patience).await?
                     }
                     _ => {}
                 }
@@ -79,7 +83,14 @@ async fn policy_step(
 ) -> Result<(), Error> {
     say(progress, plan, kind);
     if !matches!(plan.action(kind), Action::Keep) {
-        role_policy::put(&clients.iam, role, name, doc).await?;
+        role_policy::put(
+            &clients.iam,
+            role,
+            name,
+            doc,
+            Patience::new(progress, &clients.limits),
+        )
+        .await?;
     }
     Ok(())
 }
@@ -158,7 +169,7 @@ pub async fn up(
         &trust,
         &tags,
     );
-    let retention = retention_step(clients, desired, plan);
+    let retention = retention_step(clients, progress, desired, plan);
     let (a, b, c, d) = tokio::join!(exec_policy, function, unauth_role, retention);
     Error::collect(vec![a, b, c, d])?;
 
@@ -203,7 +214,8 @@ async fn log_group_step(
             log_group::create(&clients.logs, name, &tags).await?
         }
         (Action::Update(changes), Some(found)) if changes.contains(&Change::AdoptLogGroup) => {
-            log_group::tag(&clients.logs, &found.arn, &tags).await?;
+            let patience = Patience::new(progress, &clients.limits);
+            log_group::tag(&clients.logs, &found.arn, &tags, patience).await?;
             progress.done(&format!(
                 "adopted log group {name}: Lambda made it for our function before backend-ctl made log groups; it now carries our tags"
             ));
@@ -215,7 +227,12 @@ async fn log_group_step(
 
 /// Level 1 of the log group: its retention, on a new group or put back (in
 /// the same round as the function, rather than a round of its own).
-async fn retention_step(clients: &Clients, desired: &Desired, plan: &Plan) -> Result<(), Error> {
+async fn retention_step(
+    clients: &Clients,
+    progress: &Progress,
+    desired: &Desired,
+    plan: &Plan,
+) -> Result<(), Error> {
     let set = match plan.action(Kind::LogGroup) {
         Action::Create => true,
         Action::Update(changes) => changes.iter().any(|c| matches!(c, Change::Retention(..))),
@@ -223,7 +240,8 @@ async fn retention_step(clients: &Clients, desired: &Desired, plan: &Plan) -> Re
     };
     if set {
         let (name, days) = (&desired.names.log_group, desired.log_retention_days);
-        log_group::set_retention(&clients.logs, name, days).await?;
+        let patience = Patience::new(progress, &clients.limits);
+        log_group::set_retention(&clients.logs, name, days, patience).await?;
     }
     Ok(())
 }

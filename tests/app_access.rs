@@ -5,6 +5,8 @@
 
 mod common;
 
+use std::time::{Duration, Instant};
+
 use common::{Aws, Project};
 
 const ADA: &str = r#"{"firstName": "Ada", "lastName": "Lovelace"}"#;
@@ -38,13 +40,17 @@ fn a_wrong_invoke_policy_shuts_the_app_out_and_up_lets_it_back_in() {
     )
     .unwrap();
 
-    // The app is refused by Lambda's authorization, named, with the fix.
+    // The app is refused by Lambda's authorization, named, with the fix, at
+    // once: the stack says nothing is propagating (IAM's full wait is set).
+    let started = Instant::now();
     let run = p
-        .run_with(
-            &["invoke", "--payload", ADA],
-            &[("BACKEND_CTL_PROPAGATION_TIMEOUT_SECS", Some("1"))],
-        )
+        .run(&["invoke", "--payload", ADA])
         .fails(7, "lambda:InvokeFunction");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
     let err = run.stderr();
     assert!(
         err.contains("assumed-role/accesswrong-dev-unauth/CognitoIdentityCredentials"),
@@ -54,7 +60,12 @@ fn a_wrong_invoke_policy_shuts_the_app_out_and_up_lets_it_back_in() {
         err.contains(&ours),
         "the refused resource is our function: {err}"
     );
+    assert!(
+        err.contains("was changed, so nothing is propagating"),
+        "{err}"
+    );
     assert!(err.contains("backend-ctl up"), "{err}");
+    assert!(!err.contains("waiting for"), "{err}");
     assert!(run.stdout().is_empty(), "{}", run.stdout());
 
     // `up` puts the policy back, and the app is let in again.
@@ -64,5 +75,38 @@ fn a_wrong_invoke_policy_shuts_the_app_out_and_up_lets_it_back_in() {
         run.stdout().trim(),
         r#"{"greetings":"Hello, Ada Lovelace."}"#
     );
+    p.run(&["teardown", "--yes"]).ok();
+}
+
+#[test]
+fn a_removed_invoke_policy_is_reported_at_once_not_waited_for() {
+    let p = Project::new("accessgone");
+    p.up();
+    let names = p.names();
+    let aws = Aws::new();
+    aws.block(
+        aws.iam
+            .delete_role_policy()
+            .role_name(&names.unauth_role)
+            .policy_name(&names.unauth_policy)
+            .send(),
+    )
+    .unwrap();
+    let started = Instant::now();
+    let run = p
+        .run(&["invoke", "--payload", ADA])
+        .fails(7, "lambda:InvokeFunction");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let err = run.stderr();
+    assert!(
+        err.contains("the role accessgone-dev-unauth has no invoke policy accessgone-dev-invoke"),
+        "{err}"
+    );
+    p.up();
+    p.run(&["invoke", "--payload", ADA]).ok();
     p.run(&["teardown", "--yes"]).ok();
 }

@@ -3,6 +3,7 @@
 //! group after the function that would otherwise make it again.
 
 use crate::aws::function;
+use crate::aws::retry::Patience;
 use crate::aws::{identity_pool, log_group, role, role_policy, Clients};
 use crate::desired::Names;
 use crate::error::Error;
@@ -45,7 +46,8 @@ async fn remove_extras(
                 "removing {} from IAM role {name}",
                 list.join(", ")
             ));
-            role_policy::remove(&clients.iam, name, &role.extra).await?;
+            let patience = Patience::new(progress, &clients.limits);
+            role_policy::remove(&clients.iam, name, &role.extra, patience).await?;
             Ok(())
         }
         _ => Ok(()),
@@ -61,6 +63,7 @@ pub async fn teardown(
     plan: &Plan,
 ) -> Result<(), Error> {
     let iam = &clients.iam;
+    let patience = Patience::new(progress, &clients.limits);
     let pool_id = observed
         .pools
         .iter()
@@ -76,7 +79,7 @@ pub async fn teardown(
             Some(g)
                 if g.tags.is_empty() && matches!(plan.action(Kind::LogGroup), Action::Delete) =>
             {
-                log_group::tag(&clients.logs, &g.arn, &names.tags()).await
+                log_group::tag(&clients.logs, &g.arn, &names.tags(), patience).await
             }
             _ => Ok(()),
         }
@@ -86,13 +89,13 @@ pub async fn teardown(
             progress,
             plan,
             Kind::UnauthPolicy,
-            role_policy::delete(iam, &names.unauth_role, &names.unauth_policy)
+            role_policy::delete(iam, &names.unauth_role, &names.unauth_policy, patience)
         ),
         delete_step(
             progress,
             plan,
             Kind::ExecPolicy,
-            role_policy::delete(iam, &names.exec_role, &names.exec_policy)
+            role_policy::delete(iam, &names.exec_role, &names.exec_policy, patience)
         ),
         delete_step(
             progress,
@@ -131,19 +134,19 @@ pub async fn teardown(
             progress,
             plan,
             Kind::UnauthRole,
-            role::delete(iam, &names.unauth_role)
+            role::delete(iam, &names.unauth_role, patience)
         ),
         delete_step(
             progress,
             plan,
             Kind::ExecRole,
-            role::delete(iam, &names.exec_role)
+            role::delete(iam, &names.exec_role, patience)
         ),
         delete_step(
             progress,
             plan,
             Kind::LogGroup,
-            log_group::delete(&clients.logs, &names.log_group)
+            log_group::delete(&clients.logs, &names.log_group, patience)
         ),
     );
     Error::collect(vec![a, b, c]).map(|_| ())

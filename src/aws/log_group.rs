@@ -6,6 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_cloudwatchlogs::Client;
 
+use super::retry::{logs_aborted, Patience};
 use crate::error::AwsError;
 use crate::observed::LogGroupState;
 
@@ -113,12 +114,26 @@ pub async fn create(
     Ok(())
 }
 
-/// Sets how long the group keeps its events.
-pub async fn set_retention(logs: &Client, name: &str, days: u32) -> Result<(), AwsError> {
-    logs.put_retention_policy()
-        .log_group_name(name)
-        .retention_in_days(days as i32)
-        .send()
+/// Sets how long the group keeps its events. Right after the group was made
+/// or tagged, CloudWatch Logs can refuse with `OperationAbortedException`
+/// (aws-cdk#15709); that is waited out.
+pub async fn set_retention(
+    logs: &Client,
+    name: &str,
+    days: u32,
+    patience: Patience<'_>,
+) -> Result<(), AwsError> {
+    patience
+        .while_conflicting(
+            &format!("log group {name} to accept another change"),
+            logs_aborted,
+            || {
+                logs.put_retention_policy()
+                    .log_group_name(name)
+                    .retention_in_days(days as i32)
+                    .send()
+            },
+        )
         .await
         .map_err(|e| {
             super::failed(
@@ -134,19 +149,35 @@ pub async fn tag(
     logs: &Client,
     arn: &str,
     tags: &BTreeMap<String, String>,
+    patience: Patience<'_>,
 ) -> Result<(), AwsError> {
-    logs.tag_resource()
-        .resource_arn(arn)
-        .set_tags(Some(tags.clone().into_iter().collect()))
-        .send()
+    let tags: HashMap<String, String> = tags.clone().into_iter().collect();
+    patience
+        .while_conflicting(
+            &format!("log group {arn} to accept another change"),
+            logs_aborted,
+            || {
+                logs.tag_resource()
+                    .resource_arn(arn)
+                    .set_tags(Some(tags.clone()))
+                    .send()
+            },
+        )
         .await
         .map_err(|e| super::failed(format!("tagging CloudWatch Logs Log Group ({arn})"), e))?;
     Ok(())
 }
 
 /// Deletes the group and its events; a missing group is success.
-pub async fn delete(logs: &Client, name: &str) -> Result<(), AwsError> {
-    match logs.delete_log_group().log_group_name(name).send().await {
+pub async fn delete(logs: &Client, name: &str, patience: Patience<'_>) -> Result<(), AwsError> {
+    match patience
+        .while_conflicting(
+            &format!("log group {name} to accept another change"),
+            logs_aborted,
+            || logs.delete_log_group().log_group_name(name).send(),
+        )
+        .await
+    {
         Ok(_) => Ok(()),
         Err(e)
             if e.as_service_error()

@@ -2,10 +2,14 @@
 
 use std::collections::BTreeMap;
 
+use aws_sdk_iam::error::SdkError;
+use aws_sdk_iam::operation::delete_role::DeleteRoleError;
 use aws_sdk_iam::types::Tag;
 use aws_sdk_iam::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use serde_json::Value;
 
+use super::retry::{iam_concurrent, Patience};
 use crate::error::AwsError;
 use crate::observed::{RoleState, Tags};
 use crate::policy;
@@ -82,6 +86,7 @@ pub async fn create(
     name: &str,
     trust: &Value,
     tags: &BTreeMap<String, String>,
+    patience: Patience<'_>,
 ) -> Result<String, AwsError> {
     let action = format!("creating IAM Role ({name})");
     let iam_tags: Vec<Tag> = tags
@@ -104,7 +109,7 @@ pub async fn create(
         {
             match get(iam, name).await? {
                 Some(found) if tags.iter().all(|(k, v)| found.tags.get(k) == Some(v)) => {
-                    update(iam, name, trust).await?;
+                    update(iam, name, trust, patience).await?;
                     Ok(found.arn)
                 }
                 _ => Err(super::failed(action, e)),
@@ -114,39 +119,65 @@ pub async fn create(
     }
 }
 
-/// Puts the trust policy back.
-pub async fn update(iam: &Client, name: &str, trust: &Value) -> Result<(), AwsError> {
-    iam.update_assume_role_policy()
-        .role_name(name)
-        .policy_document(trust.to_string())
-        .send()
+/// Puts the trust policy back (waiting out `ConcurrentModification`).
+pub async fn update(
+    iam: &Client,
+    name: &str,
+    trust: &Value,
+    patience: Patience<'_>,
+) -> Result<(), AwsError> {
+    let text = trust.to_string();
+    patience
+        .while_conflicting(
+            &format!("IAM role {name} to accept another change"),
+            iam_concurrent,
+            || {
+                iam.update_assume_role_policy()
+                    .role_name(name)
+                    .policy_document(text.clone())
+                    .send()
+            },
+        )
         .await
         .map_err(|e| super::failed(format!("updating IAM Role ({name}) trust policy"), e))?;
     Ok(())
 }
 
 /// Deletes a role; a missing role is success. Policies added behind our back
-/// are removed first, since IAM refuses to delete a role that has any.
-pub async fn delete(iam: &Client, name: &str) -> Result<(), AwsError> {
+/// are removed first, since IAM refuses to delete a role that has any. Right
+/// after its policies went, IAM can still answer `DeleteConflict` for a while
+/// (hashicorp/terraform#3222), and `ConcurrentModification` to a change made
+/// at the same moment: both are waited out, as Terraform does.
+pub async fn delete(iam: &Client, name: &str, patience: Patience<'_>) -> Result<(), AwsError> {
     let action = format!("deleting IAM Role ({name})");
-    for attempt in 0..2 {
-        match iam.delete_role().role_name(name).send().await {
-            Ok(_) => return Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_no_such_entity_exception()) =>
-            {
-                return Ok(())
-            }
-            Err(e)
-                if attempt == 0
-                    && e.as_service_error()
-                        .is_some_and(|s| s.is_delete_conflict_exception()) =>
-            {
-                super::role_policy::delete_all(iam, name).await?;
-            }
-            Err(e) => return Err(super::failed(action, e)),
-        }
+    let gone = |e: &SdkError<DeleteRoleError, HttpResponse>| {
+        e.as_service_error()
+            .is_some_and(|s| s.is_no_such_entity_exception())
+    };
+    let conflict = |e: &SdkError<DeleteRoleError, HttpResponse>| {
+        e.as_service_error()
+            .is_some_and(|s| s.is_delete_conflict_exception())
+            || iam_concurrent(e)
+    };
+    let attempt = || iam.delete_role().role_name(name).send();
+    match attempt().await {
+        Ok(_) => return Ok(()),
+        Err(e) if gone(&e) => return Ok(()),
+        // Policies someone else put on it (listed and removed), or ours
+        // still being deleted (then there is nothing to list).
+        Err(e) if conflict(&e) => super::role_policy::delete_all(iam, name, patience).await?,
+        Err(e) => return Err(super::failed(action, e)),
     }
-    Ok(())
+    match patience
+        .while_conflicting(
+            &format!("IAM to finish removing the policies of role {name}"),
+            conflict,
+            attempt,
+        )
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if gone(&e) => Ok(()),
+        Err(e) => Err(super::failed(action, e)),
+    }
 }

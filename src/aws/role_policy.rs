@@ -3,6 +3,7 @@
 use aws_sdk_iam::Client;
 use serde_json::Value;
 
+use super::retry::{iam_concurrent, Patience};
 use crate::error::AwsError;
 use crate::observed::Extra;
 use crate::policy;
@@ -36,24 +37,51 @@ pub async fn find(iam: &Client, role: &str, name: &str) -> Result<Option<Value>,
 }
 
 /// Creates or replaces an inline policy (IAM has one call for both).
-pub async fn put(iam: &Client, role: &str, name: &str, doc: &Value) -> Result<(), AwsError> {
-    iam.put_role_policy()
-        .role_name(role)
-        .policy_name(name)
-        .policy_document(doc.to_string())
-        .send()
+/// `ConcurrentModification` (another change of the role at that moment) is
+/// waited out.
+pub async fn put(
+    iam: &Client,
+    role: &str,
+    name: &str,
+    doc: &Value,
+    patience: Patience<'_>,
+) -> Result<(), AwsError> {
+    let text = doc.to_string();
+    patience
+        .while_conflicting(
+            &format!("IAM role {role} to accept another change"),
+            iam_concurrent,
+            || {
+                iam.put_role_policy()
+                    .role_name(role)
+                    .policy_name(name)
+                    .policy_document(text.clone())
+                    .send()
+            },
+        )
         .await
         .map_err(|e| super::failed(format!("putting IAM Role Policy ({role}/{name})"), e))?;
     Ok(())
 }
 
 /// Deletes an inline policy; a missing one is success.
-pub async fn delete(iam: &Client, role: &str, name: &str) -> Result<(), AwsError> {
-    match iam
-        .delete_role_policy()
-        .role_name(role)
-        .policy_name(name)
-        .send()
+pub async fn delete(
+    iam: &Client,
+    role: &str,
+    name: &str,
+    patience: Patience<'_>,
+) -> Result<(), AwsError> {
+    match patience
+        .while_conflicting(
+            &format!("IAM role {role} to accept another change"),
+            iam_concurrent,
+            || {
+                iam.delete_role_policy()
+                    .role_name(role)
+                    .policy_name(name)
+                    .send()
+            },
+        )
         .await
     {
         Ok(_) => Ok(()),
@@ -130,22 +158,38 @@ pub async fn others(iam: &Client, role: &str, ours: &str) -> Result<Vec<Extra>, 
 }
 
 /// Removes policies that are on a role of ours but not in the desired state.
-pub async fn remove(iam: &Client, role: &str, extra: &[Extra]) -> Result<(), AwsError> {
+pub async fn remove(
+    iam: &Client,
+    role: &str,
+    extra: &[Extra],
+    patience: Patience<'_>,
+) -> Result<(), AwsError> {
     for policy in extra {
         match policy {
-            Extra::Inline(name) => delete(iam, role, name).await?,
-            Extra::Attached(arn) => detach(iam, role, arn).await?,
+            Extra::Inline(name) => delete(iam, role, name, patience).await?,
+            Extra::Attached(arn) => detach(iam, role, arn, patience).await?,
         }
     }
     Ok(())
 }
 
-async fn detach(iam: &Client, role: &str, arn: &str) -> Result<(), AwsError> {
-    match iam
-        .detach_role_policy()
-        .role_name(role)
-        .policy_arn(arn)
-        .send()
+async fn detach(
+    iam: &Client,
+    role: &str,
+    arn: &str,
+    patience: Patience<'_>,
+) -> Result<(), AwsError> {
+    match patience
+        .while_conflicting(
+            &format!("IAM role {role} to accept another change"),
+            iam_concurrent,
+            || {
+                iam.detach_role_policy()
+                    .role_name(role)
+                    .policy_arn(arn)
+                    .send()
+            },
+        )
         .await
     {
         Ok(_) => Ok(()),
@@ -163,7 +207,7 @@ async fn detach(iam: &Client, role: &str, arn: &str) -> Result<(), AwsError> {
 }
 
 /// Removes every inline and attached policy of a role we own and are deleting.
-pub async fn delete_all(iam: &Client, role: &str) -> Result<(), AwsError> {
+pub async fn delete_all(iam: &Client, role: &str, patience: Patience<'_>) -> Result<(), AwsError> {
     let extra = others(iam, role, "").await?;
-    remove(iam, role, &extra).await
+    remove(iam, role, &extra, patience).await
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
-use crate::aws::{identity_pool, invoke, Clients};
+use crate::aws::{identity_pool, invoke, pool_roles, role_policy, Clients};
 use crate::cli::{Cli, Payload};
 use crate::config::Config;
 use crate::desired::Names;
@@ -94,9 +94,27 @@ pub async fn remote(
         asynchronous: payload.asynchronous,
         tail_logs: payload.logs,
         function_timeout: Duration::from_secs(u64::from(config.timeout_s)),
-        propagation,
+        propagation: Duration::ZERO,
     };
-    let out = invoke::invoke(&clients.conf, progress, credentials, &request).await?;
+    // A refusal is waited out only while a change may still be propagating:
+    // when the stack's permission is wrong, it is reported at once.
+    let out = match invoke::invoke(&clients.conf, progress, credentials.clone(), &request).await {
+        Err(mut refused) if refused.denied.is_some() => {
+            if let Some(why) = permission_drift(clients, &names, &pool.id).await? {
+                refused.hint = Some(format!(
+                    "{why}, so nothing is propagating: the app's identity may not invoke {}. `backend-ctl plan` shows the drift; `backend-ctl up` puts it back",
+                    names.function
+                ));
+                return Err(refused.into());
+            }
+            let request = invoke::Request {
+                propagation,
+                ..request
+            };
+            invoke::invoke(&clients.conf, progress, credentials, &request).await?
+        }
+        other => other?,
+    };
     if let Some(tail) = &out.log_tail {
         eprintln!("--- the end of this invocation's log ---");
         eprint!("{tail}");
@@ -123,6 +141,53 @@ pub async fn remote(
             Ok(())
         }
     }
+}
+
+/// Why the app's identity is refused for good, if the stack says so: the
+/// pool's unauthenticated role is not ours, or our invoke policy is missing
+/// or not the one `up` puts (read with the caller's own credentials, as
+/// `plan` reads them). `None`: the stack is right, so a refusal is IAM
+/// still propagating a recent change.
+async fn permission_drift(
+    clients: &Clients,
+    names: &Names,
+    pool_id: &str,
+) -> Result<Option<String>, Error> {
+    let (roles, policy) = tokio::join!(
+        pool_roles::find(&clients.cognito, pool_id),
+        role_policy::find(&clients.iam, &names.unauth_role, &names.unauth_policy),
+    );
+    let suffix = format!(":role/{}", names.unauth_role);
+    let role_arn = roles?.roles.get("unauthenticated").cloned();
+    let Some(role_arn) = role_arn.filter(|arn| arn.ends_with(&suffix)) else {
+        return Ok(Some(format!(
+            "identity pool {pool_id} does not give unauthenticated identities the role {}",
+            names.unauth_role
+        )));
+    };
+    let Some(policy) = policy? else {
+        return Ok(Some(format!(
+            "the role {} has no invoke policy {}",
+            names.unauth_role, names.unauth_policy
+        )));
+    };
+    // arn:{partition}:iam::{account}:role/{name} gives the function's ARN.
+    let parts: Vec<&str> = role_arn.split(':').collect();
+    let (partition, account) = (parts.get(1), parts.get(4));
+    let function_arn = format!(
+        "arn:{}:lambda:{}:{}:function:{}",
+        partition.unwrap_or(&"aws"),
+        clients.region,
+        account.unwrap_or(&""),
+        names.function
+    );
+    if !crate::policy::same(&policy, &crate::policy::invoke_policy(&function_arn)) {
+        return Ok(Some(format!(
+            "the invoke policy {} of role {} was changed",
+            names.unauth_policy, names.unauth_role
+        )));
+    }
+    Ok(None)
 }
 
 /// The region local runs report to the handler (no AWS call is made).

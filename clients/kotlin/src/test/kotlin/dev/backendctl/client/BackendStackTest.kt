@@ -21,6 +21,7 @@ class BackendStackTest {
                 Greeter(backend).greet("Ada", "Lovelace") to backend.identityId()
             }
             assertEquals(GREETING, greeting)
+            println("the Kotlin client, as identity $identity: $greeting")
 
             val requests = proxy.requests()
             fun cognito(action: String) = requests.filter { it.header("X-Amz-Target") == "AWSCognitoIdentityService.$action" }
