@@ -1,7 +1,6 @@
 """backend-ctl's extension of moto 5.2.5: fills the gaps DESIGN.md §5 lists.
 
-Import this module before the moto server starts (emulator/launch.py does).
-Importing it patches moto in-process:
+Import this module before the moto server starts (launch.py does); it patches moto:
 
 * cognito-identity, faithful to the AWS Cognito Identity API reference:
   - SetIdentityPoolRoles / GetIdentityPoolRoles (Roles, RoleMappings);
@@ -9,17 +8,15 @@ Importing it patches moto in-process:
     ``arn:aws:cognito-identity:{region}:{account}:identitypool/{id}``,
     sharing one tag map with CreateIdentityPool's ``IdentityPoolTags``;
   - ``AllowClassicFlow`` (default false) on Create/Update/Describe;
-  - UpdateIdentityPool replaces the pool's settings as AWS does (renames
-    included; an omitted optional setting goes back to its default), except
-    DeveloperProviderName (immutable once set) and IdentityPoolTags (kept
-    when omitted, replaced when given);
+  - UpdateIdentityPool replaces the pool's settings as AWS does (renames included; an
+    omitted optional setting goes back to its default), except DeveloperProviderName
+    (immutable once set) and IdentityPoolTags (kept when omitted, replaced when given);
   - ListIdentityPools honours MaxResults (required, 1-60) and NextToken;
-  - unknown pools and identities answer ResourceNotFoundException (HTTP 400)
-    instead of HTTP 500; GetId/GetCredentialsForIdentity without logins on a
-    pool that disallows unauthenticated identities answer
-    NotAuthorizedException; GetCredentialsForIdentity answers
-    InvalidIdentityPoolConfigurationException when the pool has no role for
-    the identity's kind (unauthenticated, or authenticated with Logins);
+  - unknown pools and identities answer ResourceNotFoundException (HTTP 400) instead
+    of HTTP 500; GetId/GetCredentialsForIdentity without logins on a pool that
+    disallows unauthenticated identities answer NotAuthorizedException;
+    GetCredentialsForIdentity answers InvalidIdentityPoolConfigurationException when
+    the pool has no role for the identity's kind (unauthenticated, or with Logins);
   - DeleteIdentityPool drops the pool's roles, tags and identities with it;
   - ListIdentities, DeleteIdentities, DescribeIdentity; GetCredentialsForIdentity
     issues fresh ``ASIA...`` credentials for the pool's role, each remembered
@@ -33,21 +30,21 @@ Importing it patches moto in-process:
 * Lambda runs without Docker (``{"lambda": {"use_docker": false}}``), set
   before any function exists: the setting selects a separate store.
 * Opt-in, scoped AWS behaviours (Lambda Pending / InProgress states, IAM
-  propagation delay, identity pool list lag), switched on over
-  ``/backend-ctl/switches``: see ``backend_ctl_switches``.
-* Per-account settings (``/backend-ctl/account``): Lambda's
-  GetAccountSettings, concurrency floor and memory limit
-  (``backend_ctl_account``), denied IAM actions and disabled regions
-  (``backend_ctl_access``).
-* Lambda runs the function's code: Invoke, logs, Code.Location,
-  Architectures on UpdateFunctionCode (``backend_ctl_lambda_api``, over
-  ``backend_ctl_lambda``).
+  propagation delay, identity pool list lag, IAM and Logs conflicts in
+  ``backend_ctl_iam`` / ``backend_ctl_logs``) over ``/backend-ctl/switches``:
+  see ``backend_ctl_switches``.
+* IAM's policy-size quotas (``backend_ctl_iam.policy_size``).
+* Per-account settings (``/backend-ctl/account``): Lambda's GetAccountSettings,
+  concurrency floor and memory limit (``backend_ctl_account``), denied IAM
+  actions and disabled regions (``backend_ctl_access``).
+* Lambda runs the function's code: Invoke, logs, Code.Location, Architectures
+  on UpdateFunctionCode (``backend_ctl_lambda_api``, over ``backend_ctl_lambda``).
 
-Errors are moto ``JsonRESTError``s: HTTP 400 with
-``{"__type": "<Code>", "message": "..."}``, as the AWS JSON 1.1 protocol does.
-moto dispatches cognito-identity on ``X-Amz-Target:
-AWSCognitoIdentityService.<Action>`` to the ``CognitoIdentityResponse`` method
-named after the action, so a new action is a new method on that class.
+Errors are moto ``JsonRESTError``s: HTTP 400 with ``{"__type": "<Code>",
+"message": "..."}``, as the AWS JSON 1.1 protocol does. moto dispatches
+cognito-identity on ``X-Amz-Target: AWSCognitoIdentityService.<Action>`` to the
+``CognitoIdentityResponse`` method named after the action, so a new action is
+a new method on that class.
 """
 
 import base64
@@ -70,9 +67,11 @@ from moto.moto_api._internal.models import moto_api_backend
 import backend_ctl_access
 import backend_ctl_account
 import backend_ctl_app_auth
+import backend_ctl_iam
 import backend_ctl_identities
 import backend_ctl_lambda_api
 import backend_ctl_lambda_logs
+import backend_ctl_logs
 import backend_ctl_switches
 
 MAX_RESULTS_LIMIT = 60
@@ -388,6 +387,8 @@ def install() -> None:
     _install(CognitoIdentityResponse, _ResponsePatch)
     moto_api_backend.set_config({"lambda": {"use_docker": False}})
     backend_ctl_switches.install()
+    backend_ctl_iam.install()  # over the switches' role marks
+    backend_ctl_logs.install()
     backend_ctl_account.install()  # validation wraps the switches' role checks
     backend_ctl_lambda_api.install()
     backend_ctl_lambda_logs.install()

@@ -7,14 +7,19 @@ A test turns them on for its own resources, by name prefix, over HTTP:
                                     "lambda_update_seconds": 1.0,
                                     "iam_propagation_seconds": 1.0,
                                     "lambda_fail_reason": "...",
-                                    "identity_pool_list_lag_seconds": 1.0}
+                                    "identity_pool_list_lag_seconds": 1.0,
+                                    "iam_delete_conflict": {"calls": 2},
+                                    "iam_concurrent_modification": {"seconds": 0.5},
+                                    "logs_operation_aborted": {"calls": 1, "seconds": 2}}
     GET    /backend-ctl/switches   -> {"scopes": {"<prefix>": {<all fields>}}}
     DELETE /backend-ctl/switches[?scope=<prefix>]   clears one scope, or all
+    GET    /backend-ctl/switches/produced   -> how many errors each scope produced
 
 Every field but ``scope`` is optional (0 / null = off); a POST replaces that
-scope's settings. A Lambda function, IAM role or identity pool whose name
-starts with a scope gets that scope's settings (the longest matching scope
-wins); other names behave as plain moto. Settings are read when a change
+scope's settings (and starts its ``/produced`` counts again). A Lambda
+function, IAM role, identity pool or log group whose name starts with a
+scope gets that scope's settings (the longest matching scope wins); other
+names behave as plain moto. Settings are read when a change
 begins, and states are computed from the clock on every read:
 
 * CreateFunction -> ``State: Pending`` for lambda_pending_seconds, then
@@ -38,6 +43,25 @@ begins, and states are computed from the clock on every read:
   missing from ListIdentityPools (DescribeIdentityPool finds it at once), as
   AWS's eventually consistent list does.
 
+The last three refuse a change made too soon after another change, for a
+number of calls and/or seconds (backend_ctl_refusals: their JSON shape, the
+rules, the ``/produced`` counts); the IAM ones are ``backend_ctl_iam.conflicts``
+(role names), the Logs one ``backend_ctl_logs.conflicts`` (log group names,
+which also match a scope without their ``/aws/lambda/`` prefix):
+
+* iam_delete_conflict: DeleteRole of a role whose last inline policy was
+  deleted answers DeleteConflict (HTTP 409) "Cannot delete entity, must
+  delete policies first.", as IAM does while the deletion propagates;
+* iam_concurrent_modification: after a change of a role (CreateRole and the
+  calls below), PutRolePolicy, DeleteRolePolicy, UpdateAssumeRolePolicy,
+  TagRole, UntagRole and DeleteRole answer ConcurrentModification (HTTP 409);
+* logs_operation_aborted: after a change of a log group (CreateLogGroup,
+  Lambda creating its group, and the calls below), PutRetentionPolicy,
+  DeleteRetentionPolicy, TagLogGroup, UntagLogGroup, TagResource,
+  UntagResource and DeleteLogGroup answer OperationAbortedException (HTTP
+  400) "A conflicting operation is currently in progress against this
+  resource. Please try again.".
+
 ``lambda_fail_reason`` makes every Lambda transition of the scope whose delay
 is > 0 end ``Failed`` (a 0 delay means no transition at all). POST
 /moto-api/reset drops the functions and roles, their timers with them, but
@@ -58,6 +82,9 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.utilities.utils import get_partition
 from werkzeug.wrappers import Request, Response
 
+import backend_ctl_refusals
+from backend_ctl_refusals import Refusal
+
 PATH = "/backend-ctl/switches"
 ROLE_NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
 KMS_GRANT_FAILED = (
@@ -77,17 +104,28 @@ class Switches:
     iam_propagation_seconds: float = 0.0
     lambda_fail_reason: str | None = None
     identity_pool_list_lag_seconds: float = 0.0
+    iam_delete_conflict: Refusal | None = None
+    iam_concurrent_modification: Refusal | None = None
+    logs_operation_aborted: Refusal | None = None
 
 
+DELAYS = ("lambda_pending_seconds", "lambda_update_seconds", "iam_propagation_seconds",
+          "identity_pool_list_lag_seconds")
 _scopes: dict[str, Switches] = {}
 _lock = threading.Lock()
 
 
 def switches_for(name: str) -> Switches:
     """The settings of the longest scope that prefixes ``name`` (all off if none)."""
+    return matching(name)[1]
+
+
+def matching(*names: str) -> tuple[str | None, Switches]:
+    """The longest scope that prefixes one of ``names``, and its settings."""
     with _lock:
-        matching = [scope for scope in _scopes if name.startswith(scope)]
-        return _scopes[max(matching, key=len)] if matching else Switches()
+        found = [scope for scope in _scopes if any(n.startswith(scope) for n in names)]
+        scope = max(found, key=len) if found else None
+        return scope, (_scopes[scope] if scope is not None else Switches())
 
 
 @dataclass(frozen=True)
@@ -115,7 +153,7 @@ def _parse(body: Any) -> tuple[str, Switches]:
     unknown = set(body) - known - {"scope"}
     if unknown:
         raise ValueError(f"unknown fields: {sorted(unknown)}")
-    for name in known - {"lambda_fail_reason"}:
+    for name in DELAYS:
         value = body.get(name, 0)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
             math.isfinite(value) and value >= 0
@@ -124,8 +162,10 @@ def _parse(body: Any) -> tuple[str, Switches]:
     reason = body.get("lambda_fail_reason")
     if reason is not None and not isinstance(reason, str):
         raise ValueError("lambda_fail_reason must be a string or null")
-    delays = {name: float(body.get(name, 0)) for name in known - {"lambda_fail_reason"}}
-    return body["scope"], Switches(lambda_fail_reason=reason, **delays)
+    delays = {name: float(body.get(name, 0)) for name in DELAYS}
+    refusals = {name: backend_ctl_refusals.parse(name, body.get(name))
+                for name in backend_ctl_refusals.SWITCHES}
+    return body["scope"], Switches(lambda_fail_reason=reason, **delays, **refusals)
 
 
 def _listing() -> Response:
@@ -145,6 +185,7 @@ def switches_app(environ: dict[str, Any], start_response: Callable) -> Any:
             return Response(body, 400, mimetype="application/json")(environ, start_response)
         with _lock:
             _scopes[scope] = settings
+        backend_ctl_refusals.restart(scope)
     elif request.method == "DELETE":
         with _lock:
             if "scope" in request.args:
@@ -160,6 +201,8 @@ def _route(original: Callable) -> Callable:
     def __call__(self: Any, environ: dict[str, Any], start_response: Callable) -> Any:
         if environ.get("PATH_INFO") == PATH:
             return switches_app(environ, start_response)
+        if environ.get("PATH_INFO") == PATH + "/produced":
+            return backend_ctl_refusals.produced_app(environ, start_response)
         return original(self, environ, start_response)
 
     return __call__

@@ -135,7 +135,8 @@ def test_endpoint_contract(endpoint):
     assert listed["scopes"][a] == {
         "lambda_pending_seconds": 2.0, "lambda_update_seconds": 0.0,
         "iam_propagation_seconds": 0.0, "lambda_fail_reason": None,
-        "identity_pool_list_lag_seconds": 0.0,
+        "identity_pool_list_lag_seconds": 0.0, "iam_delete_conflict": None,
+        "iam_concurrent_modification": None, "logs_operation_aborted": None,
     }
     assert listed["scopes"][b]["iam_propagation_seconds"] == 3.5
     assert call(endpoint, "GET")[1] == listed
