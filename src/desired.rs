@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::config::{Architecture, Config};
+use crate::error::InputError;
 use crate::policy::{self, Account};
 
 pub const TAG_PROJECT: &str = "backend-ctl:project";
@@ -99,6 +100,30 @@ pub struct Desired {
     pub function_arn: String,
     pub invoke_policy: Value,
     pub log_retention_days: u32,
+}
+
+/// Checks, before any AWS call, that the execution role's inline policy
+/// (ours plus `policies/execution.json`) fits IAM's 10,240 characters per
+/// role, rendered with the longest partition and region names, so that no
+/// account or region can push it over.
+pub fn check_exec_policy_size(config: &Config) -> Result<(), InputError> {
+    let longest = Account {
+        partition: "aws-us-gov".into(),
+        account_id: "123456789012".into(),
+        region: "ap-southeast-5".into(),
+    };
+    let size = policy::size::size(&Desired::new(config, &longest).exec_policy);
+    if size <= policy::size::ROLE_INLINE {
+        return Ok(());
+    }
+    Err(InputError::Policy {
+        what: "policy template",
+        path: config.extra_statements_path.clone(),
+        message: format!(
+            "the execution role's inline policy would be {size} characters (whitespace excluded); IAM allows {} for all of a role's inline policies\n  hint: remove statements, or merge those that differ only in Resource into one statement with a list of resources",
+            policy::size::ROLE_INLINE
+        ),
+    })
 }
 
 impl Desired {

@@ -2,6 +2,7 @@
 //! back what IAM returns (URL-encoded), and comparing them as JSON values.
 
 pub mod deployer;
+pub mod size;
 
 use serde_json::{json, Map, Value};
 

@@ -234,6 +234,30 @@ fn bad_policy_templates_are_refused_with_exit_2_and_no_aws_call() {
         );
         assert!(run.stderr().contains(fragment), "{what}: {}", run.stderr());
     }
+    // Over IAM's 10,240 characters for a role's inline policies (ours plus
+    // these), refused before any AWS call.
+    let statement = |i: usize| {
+        format!(
+            r#"{{"Sid": "Read{i:03}", "Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "arn:${{partition}}:s3:::bucket-number-{i:03}/*"}}"#
+        )
+    };
+    let template = |n: usize| {
+        let statements: Vec<String> = (0..n).map(statement).collect();
+        format!(r#"{{"Statement": [{}]}}"#, statements.join(","))
+    };
+    std::fs::write(p.dir.path().join("policies/execution.json"), template(200)).unwrap();
+    let run = p.run(&["plan"]).fails(2, "execution.json");
+    assert!(
+        run.stderr()
+            .contains("the execution role's inline policy would be"),
+        "{}",
+        run.stderr()
+    );
+    assert!(
+        run.stderr().contains("IAM allows 10240"),
+        "{}",
+        run.stderr()
+    );
     assert!(p.recorder.calls().is_empty());
 }
 

@@ -179,3 +179,102 @@ fn the_deployer_policy_allows_every_call_every_command_makes() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// The AWS CLI of the setup (.venv), against the emulator, with the tests' keys.
+fn aws_cli(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(common::repo().join(".venv/bin/aws"))
+        .args(args)
+        .args([
+            "--endpoint-url",
+            &common::emulator().url,
+            "--region",
+            "us-east-1",
+        ])
+        .env("AWS_ACCESS_KEY_ID", "testing")
+        .env("AWS_SECRET_ACCESS_KEY", "testing")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+        .output()
+        .expect("run the AWS CLI (scripts/setup-venv.sh installs it)")
+}
+
+#[test]
+fn the_readmes_deployer_setup_runs_and_a_users_inline_policy_would_not_fit() {
+    let p = Project::new("deploysize");
+    let run = p
+        .run(&["policy", "deployer", "--account-id", "123456789012"])
+        .ok();
+    // It says how large it is and which forms fit.
+    let err = run.stderr();
+    assert!(
+        err.contains("characters (whitespace excluded): fits"),
+        "{err}"
+    );
+    assert!(
+        err.contains("too large for a user's inline policy (2,048)"),
+        "{err}"
+    );
+    assert!(err.contains("a managed policy (6,144)"), "{err}");
+    let file = p.dir.path().join("deployer-policy.json");
+    std::fs::write(&file, run.stdout()).unwrap();
+    let document = format!("file://{}", file.display());
+    let ok = |out: std::process::Output| {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // The README's commands, as written there.
+    let created = ok(aws_cli(&[
+        "iam",
+        "create-policy",
+        "--policy-name",
+        "backend-ctl-deploysize-dev",
+        "--policy-document",
+        &document,
+    ]));
+    let arn = serde_json::from_str::<serde_json::Value>(&created).unwrap()["Policy"]["Arn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    ok(aws_cli(&[
+        "iam",
+        "create-user",
+        "--user-name",
+        "deploysize-deployer",
+    ]));
+    ok(aws_cli(&[
+        "iam",
+        "attach-user-policy",
+        "--user-name",
+        "deploysize-deployer",
+        "--policy-arn",
+        &arn,
+    ]));
+    ok(aws_cli(&[
+        "iam",
+        "create-access-key",
+        "--user-name",
+        "deploysize-deployer",
+    ]));
+    // The old README's inline form is refused with IAM's own error.
+    let out = aws_cli(&[
+        "iam",
+        "put-user-policy",
+        "--user-name",
+        "deploysize-deployer",
+        "--policy-name",
+        "backend-ctl-deploysize-dev",
+        "--policy-document",
+        &document,
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("LimitExceeded"), "{stderr}");
+    assert!(
+        stderr.contains("Maximum policy size of 2048 bytes exceeded for user deploysize-deployer"),
+        "{stderr}"
+    );
+}

@@ -33,6 +33,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         _ => {}
     }
     let config = config::load(&cli.config, &cli.stage)?;
+    crate::desired::check_exec_policy_size(&config)?;
     let builds = matches!(
         cli.command,
         Command::Plan

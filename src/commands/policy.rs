@@ -98,6 +98,11 @@ pub async fn deployer(
         "the deployer policy of {} (stage {}) in account {}, {}: attach it to the IAM user or role that runs backend-ctl (README: \"A deployer policy\")",
         names.project, names.stage, account.account_id, account.region
     ));
+    let size = crate::policy::size::size(&doc);
+    progress.note(&format!(
+        "{}. Give it as a managed policy (aws iam create-policy, then attach-user-policy or attach-role-policy)",
+        crate::policy::size::fits(size)
+    ));
     println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     Ok(())
 }

@@ -73,6 +73,19 @@ fn emulator_post(path: &str, body: &str) {
     emulator_request("POST", path, body);
 }
 
+/// How many refusals each conflict switch of `scope` produced (see
+/// emulator/backend_ctl_refusals.py): `iam_delete_conflict`,
+/// `iam_concurrent_modification`, `logs_operation_aborted`.
+pub fn emulator_produced(scope: &str) -> serde_json::Value {
+    let answer = emulator_request(
+        "GET",
+        &format!("/backend-ctl/switches/produced?scope={scope}"),
+        "",
+    );
+    let doc: serde_json::Value = serde_json::from_str(&answer).expect("produced counts JSON");
+    doc["produced"][scope].clone()
+}
+
 /// Every credential Cognito issued for identities of `pool`, oldest first,
 /// secrets included (see emulator/backend_ctl_identities.py).
 pub fn issued_credentials(pool: &str) -> Vec<serde_json::Value> {
