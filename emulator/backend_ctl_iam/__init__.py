@@ -5,13 +5,17 @@
   policy; whitespace not counted), answered with LimitExceeded;
 * ``conflicts``: the ``iam_delete_conflict`` and ``iam_concurrent_modification``
   switches (DeleteConflict and ConcurrentModification while a change of a
-  role propagates).
+  role propagates);
+* ``authorization``: requests signed with the access key of an IAM user that
+  is switched on (``POST /backend-ctl/authorize``) are verified and evaluated
+  against the user's policies, as IAM does (opt-in).
 """
 
-from . import conflicts, policy_size
+from . import authorization, conflicts, policy_size
 
 
 def install() -> None:
     """Patch moto in-process; the size check runs inside the conflict checks."""
     policy_size.install()
     conflicts.install()
+    authorization.install()
