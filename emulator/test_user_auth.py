@@ -233,3 +233,18 @@ def test_reset_switches_everyone_off():
         authorization._users.add(("*", "someone"))
     moto_api_backend.reset()
     assert not authorization._users
+
+
+def test_log_group_calls_are_authorized_on_the_groups_streams(endpoint):
+    s = Setup(endpoint)
+    name = f"/aws/lambda/streams-{s.account[-6:]}"
+    group = f"arn:aws:logs:{REGION}:{s.account}:log-group:{name}"
+    # The bare group ARN does not cover CreateLogGroup; AWS names `…:log-stream:`.
+    s.allow(allow("logs:CreateLogGroup", group))
+    logs = s.client("logs")
+    with pytest.raises(ClientError) as excinfo:
+        logs.create_log_group(logGroupName=name)
+    assert refused(excinfo) == ("AccessDeniedException", 400, s.denial(
+        "logs:CreateLogGroup", f"{group}:log-stream:"))
+    s.allow(allow("logs:CreateLogGroup", f"{group}:*"))
+    logs.create_log_group(logGroupName=name)

@@ -28,8 +28,10 @@ type, per ``dependent.resource_level``, is authorized on ``*``):
   resource type in the reference);
 * logs calls naming ``logGroupName``/``logGroupIdentifier`` (CreateLogGroup,
   DeleteLogGroup, PutRetentionPolicy, DeleteRetentionPolicy, FilterLogEvents,
-  TagLogGroup, ...) and ``resourceArn`` (TagResource, UntagResource,
-  ListTagsForResource): ``arn:<p>:logs:<region>:<acct>:log-group:<name>``;
+  TagLogGroup, ...): ``arn:<p>:logs:<region>:<acct>:log-group:<name>:log-stream:``
+  (``…:log-stream:<stream>`` with ``logStreamName``), as AWS's refusals name
+  them; ``resourceArn`` (TagResource, UntagResource, ListTagsForResource):
+  ``arn:<p>:logs:<region>:<acct>:log-group:<name>``;
   DescribeLogGroups: ``*``;
 * sts GetCallerIdentity needs no permission (``Call.free``).
 """
@@ -157,6 +159,12 @@ def _logs(call: Call, params: dict, region: str, account: str, partition: str) -
             call.resource, name = name.removesuffix(":*"), name.partition(":log-group:")[2]
         else:
             call.resource = f"arn:{partition}:logs:{region}:{account}:log-group:{name}"
+        # The calls that name a group (not an ARN) are authorized on its
+        # streams: "not authorized to perform: logs:CreateLogGroup on
+        # resource: arn:aws:logs:…:log-group:/ecs/app:log-stream:", as AWS's
+        # refusals read (so policies grant `log-group:<name>:*`).
+        stream = params.get("logStreamName")
+        call.resource += f":log-stream:{stream if isinstance(stream, str) else ''}"
     if isinstance(params.get("tags"), dict):
         call.request_tags = {str(k): str(v) for k, v in params["tags"].items()}
         call.tag_keys = list(call.request_tags)
