@@ -55,14 +55,21 @@ pub enum Command {
         /// Apply without asking (needed when stdin is not a terminal).
         #[arg(short, long)]
         yes: bool,
+        #[command(flatten)]
+        lock: LockFlags,
     },
     /// Build and redeploy the function's code only; uploads nothing when it did not change.
-    UpdateCode,
+    UpdateCode {
+        #[command(flatten)]
+        lock: LockFlags,
+    },
     /// Delete everything this project and stage owns, and nothing else.
     Teardown {
         /// Delete without asking (needed when stdin is not a terminal).
         #[arg(short, long)]
         yes: bool,
+        #[command(flatten)]
+        lock: LockFlags,
     },
     /// Invoke the function the way the app does: a Cognito identity, its
     /// temporary credentials, then Lambda Invoke (or, with --local, the real
@@ -140,6 +147,17 @@ pub enum PolicyKind {
         #[arg(long, value_name = "ID")]
         pool_id: Option<String>,
     },
+}
+
+/// The stack's lock, which `up`, `update-code` and `teardown` hold while they write.
+#[derive(Debug, Clone, Default, Args)]
+pub struct LockFlags {
+    /// When another run is changing this stack, wait for it to finish instead of stopping.
+    #[arg(long)]
+    pub wait: bool,
+    /// Break the stack's lock first (when the run that took it died; it also expires after 30 minutes).
+    #[arg(long)]
+    pub force_unlock: bool,
 }
 
 /// The event to send.

@@ -28,6 +28,8 @@ pub struct Names {
     pub unauth_policy: String,
     /// Where Lambda writes the function's logs.
     pub log_group: String,
+    /// The stack's lock, a log group that exists while a run writes (`aws::lock`).
+    pub lock: String,
 }
 
 impl Names {
@@ -43,6 +45,7 @@ impl Names {
             unauth_role: format!("{base}-unauth"),
             unauth_policy: format!("{base}-invoke"),
             log_group: format!("/aws/lambda/{base}"),
+            lock: format!("/backend-ctl/locks/{base}"),
         }
     }
 

@@ -24,6 +24,9 @@ pub enum Error {
     /// The function ran and returned an error (exit 6); its payload is on stderr.
     #[error("the function returned an error ({0})")]
     Function(String),
+    /// Another run holds the stack's lock (exit 8); nothing was changed.
+    #[error("{0}")]
+    Busy(String),
     /// The user answered no at the confirmation prompt (exit 5).
     #[error("nothing was changed: the plan was not confirmed")]
     Declined,
@@ -55,6 +58,7 @@ impl Error {
             Error::Ownership(_) => 4,
             Error::Declined => 5,
             Error::Function(_) => 6,
+            Error::Busy(_) => 8,
             // The most specific cause decides: bad input first, then what needs a person.
             Error::Many(errors) => errors
                 .iter()

@@ -29,21 +29,11 @@ fn deployer_actions(p: &Project) -> BTreeSet<String> {
     actions
 }
 
-#[test]
-fn the_deployer_policy_allows_every_call_every_command_makes() {
-    let p = Project::new("deployer").with_handler_copy();
-    let aws = Aws::new();
+/// Drift behind our back in every place `up` puts back: an inline and a
+/// managed policy on our roles, a trust policy, the log retention, the pool's
+/// classic flow and role.
+fn make_drift(aws: &Aws, p: &Project, extra_policy: &str) {
     let names = p.names();
-    // Fresh up, plan, invoke with logs, logs, update-code of a change.
-    p.up();
-    p.run(&["plan"]).ok();
-    p.run(&["invoke", "--payload", ADA, "--logs"]).ok();
-    p.run(&["logs"]).ok();
-    let main = p.handler.join("src/main.rs");
-    let source = std::fs::read_to_string(&main).unwrap();
-    std::fs::write(&main, source.replace("Hello, {first}", "Hi, {first}")).unwrap();
-    p.run(&["update-code"]).ok();
-    // Drift everywhere `up` puts things back, and a reservation removed.
     aws.block(
         aws.iam
             .put_role_policy()
@@ -57,7 +47,7 @@ fn the_deployer_policy_allows_every_call_every_command_makes() {
         .block(
             aws.iam
                 .create_policy()
-                .policy_name("deployer-test-extra")
+                .policy_name(extra_policy)
                 .policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::x"}]}).to_string())
                 .send(),
         )
@@ -115,6 +105,23 @@ fn the_deployer_policy_allows_every_call_every_command_makes() {
             .send(),
     )
     .unwrap();
+}
+
+#[test]
+fn the_deployer_policy_allows_every_call_every_command_makes() {
+    let p = Project::new("deployer").with_handler_copy();
+    let aws = Aws::new();
+    // Fresh up, plan, invoke with logs, logs, update-code of a change.
+    p.up();
+    p.run(&["plan"]).ok();
+    p.run(&["invoke", "--payload", ADA, "--logs"]).ok();
+    p.run(&["logs"]).ok();
+    let main = p.handler.join("src/main.rs");
+    let source = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, source.replace("Hello, {first}", "Hi, {first}")).unwrap();
+    p.run(&["update-code"]).ok();
+    // Drift everywhere `up` puts things back, and a reservation removed.
+    make_drift(&aws, &p, "deployer-test-extra");
     p.write_config(&Settings {
         memory_mb: 256,
         reserved_concurrency: None,
@@ -277,4 +284,192 @@ fn the_readmes_deployer_setup_runs_and_a_users_inline_policy_would_not_fit() {
         stderr.contains("Maximum policy size of 2048 bytes exceeded for user deploysize-deployer"),
         "{stderr}"
     );
+}
+
+/// A deployer user in the emulator whose only permissions are `policy` (a
+/// managed policy, as the README sets it up), evaluated call by call by the
+/// emulator (emulator/backend_ctl_iam/authorization). Its access key.
+struct Deployer {
+    key: String,
+    secret: String,
+    policy_arn: String,
+}
+
+impl Deployer {
+    fn new(aws: &Aws, name: &str, policy: &serde_json::Value) -> Deployer {
+        let created = aws
+            .block(
+                aws.iam
+                    .create_policy()
+                    .policy_name(format!("{name}-policy"))
+                    .policy_document(policy.to_string())
+                    .send(),
+            )
+            .unwrap();
+        let policy_arn = created.policy().unwrap().arn().unwrap().to_string();
+        aws.block(aws.iam.create_user().user_name(name).send())
+            .unwrap();
+        aws.block(
+            aws.iam
+                .attach_user_policy()
+                .user_name(name)
+                .policy_arn(&policy_arn)
+                .send(),
+        )
+        .unwrap();
+        let key = aws
+            .block(aws.iam.create_access_key().user_name(name).send())
+            .unwrap();
+        let key = key.access_key().unwrap();
+        common::emulator_authorize(name);
+        Deployer {
+            key: key.access_key_id().to_string(),
+            secret: key.secret_access_key().to_string(),
+            policy_arn,
+        }
+    }
+
+    /// Replaces the policy's text, as `create-policy-version --set-as-default` does.
+    fn set_policy(&self, aws: &Aws, policy: &serde_json::Value) {
+        let versions = aws
+            .block(
+                aws.iam
+                    .list_policy_versions()
+                    .policy_arn(&self.policy_arn)
+                    .send(),
+            )
+            .unwrap();
+        for old in versions.versions() {
+            if !old.is_default_version() {
+                aws.block(
+                    aws.iam
+                        .delete_policy_version()
+                        .policy_arn(&self.policy_arn)
+                        .version_id(old.version_id().unwrap())
+                        .send(),
+                )
+                .unwrap();
+            }
+        }
+        aws.block(
+            aws.iam
+                .create_policy_version()
+                .policy_arn(&self.policy_arn)
+                .policy_document(policy.to_string())
+                .set_as_default(true)
+                .send(),
+        )
+        .unwrap();
+    }
+
+    fn run(&self, p: &Project, args: &[&str]) -> common::Run {
+        p.run_with(
+            args,
+            &[
+                ("AWS_ACCESS_KEY_ID", Some(&self.key)),
+                ("AWS_SECRET_ACCESS_KEY", Some(&self.secret)),
+            ],
+        )
+    }
+}
+
+/// The printed deployer policy for the project (pinned to its pool once it exists).
+fn printed_policy(p: &Project) -> serde_json::Value {
+    let run = p
+        .run(&["policy", "deployer", "--account-id", "123456789012"])
+        .ok();
+    serde_json::from_str(&run.stdout()).unwrap()
+}
+
+/// Every command and every correction, under the deployer's credentials;
+/// the first run that fails, if any.
+fn scenario(
+    p: &Project,
+    deployer: &Deployer,
+    aws: &Aws,
+    edit: &dyn Fn(serde_json::Value) -> serde_json::Value,
+) -> Result<(), common::Run> {
+    let step = |args: &[&str]| {
+        let run = deployer.run(p, args);
+        if run.code() == 0 {
+            Ok(())
+        } else {
+            Err(run)
+        }
+    };
+    step(&["up", "--yes"])?;
+    // As the README says: print it again once the pool exists.
+    deployer.set_policy(aws, &edit(printed_policy(p)));
+    step(&["plan"])?;
+    step(&["invoke", "--payload", ADA, "--logs"])?;
+    step(&["logs"])?;
+    let main = p.handler.join("src/main.rs");
+    let source = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, source.replacen("Hello, {first}", "Hi, {first}", 1)).unwrap();
+    step(&["update-code"])?;
+    std::fs::write(&main, source).unwrap();
+    make_drift(aws, p, &format!("{}-extra", p.name));
+    p.write_config(&Settings {
+        memory_mb: 256,
+        reserved_concurrency: None,
+        ..Settings::default()
+    });
+    step(&["up", "--yes"])?;
+    p.write_config(&Settings::default());
+    step(&["teardown", "--yes"])?;
+    Ok(())
+}
+
+#[test]
+fn every_command_and_correction_runs_under_the_printed_policy_alone() {
+    let p = Project::new("deployonly").with_handler_copy();
+    let aws = Aws::new();
+    let deployer = Deployer::new(&aws, "deployonly-deployer", &printed_policy(&p));
+    if let Err(run) = scenario(&p, &deployer, &aws, &|policy| policy) {
+        panic!(
+            "refused under the deployer policy (exit {}):\n{}",
+            run.code(),
+            run.stderr()
+        );
+    }
+    assert!(aws.nothing_left("deployonly"));
+}
+
+#[test]
+fn every_statement_of_the_deployer_policy_is_needed() {
+    let aws = Aws::new();
+    let full = printed_policy(&Project::new("deploystmt"));
+    for (i, statement) in full["Statement"].as_array().unwrap().iter().enumerate() {
+        let sid = statement["Sid"].as_str().unwrap_or("?").to_string();
+        let name = format!("deploystmt{i}");
+        let p = Project::new(&name).with_handler_copy();
+        let without = |policy: serde_json::Value| {
+            let mut policy = policy;
+            if let Some(list) = policy["Statement"].as_array_mut() {
+                list.retain(|s| s["Sid"] != statement["Sid"]);
+            }
+            policy
+        };
+        let deployer = Deployer::new(
+            &aws,
+            &format!("{name}-deployer"),
+            &without(printed_policy(&p)),
+        );
+        let Err(run) = scenario(&p, &deployer, &aws, &without) else {
+            panic!("without statement {sid}, every command and correction still ran");
+        };
+        assert_eq!(run.code(), 7, "without {sid}:\n{}", run.stderr());
+        let refusal = run
+            .stderr()
+            .lines()
+            .find(|l| l.contains("is not authorized to perform:"))
+            .unwrap_or_default()
+            .to_string();
+        assert!(!refusal.is_empty(), "without {sid}:\n{}", run.stderr());
+        eprintln!("without {sid}: {refusal}");
+        // Clean up as an administrator (the dead run's lock is taken over).
+        p.write_config(&Settings::default());
+        p.run(&["teardown", "--yes"]).ok();
+        assert!(aws.nothing_left(&name));
+    }
 }

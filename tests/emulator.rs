@@ -503,10 +503,18 @@ fn update_code_uploads_only_changed_code_and_touches_nothing_else() {
     p.recorder.clear();
     p.run(&["update-code"]).ok();
     assert_eq!(p.recorder.writes(), vec!["lambda:UpdateFunctionCode"]);
+    // The stack's lock aside (a log group held during the upload).
     assert!(
-        p.recorder.calls().iter().all(|c| c.service == "lambda"),
+        p.recorder
+            .calls()
+            .iter()
+            .all(|c| c.service == "lambda" || c.lock),
         "{:?}",
         p.recorder.calls()
+    );
+    assert_eq!(
+        p.recorder.lock_writes(),
+        ["logs:CreateLogGroup", "logs:DeleteLogGroup"]
     );
     let after = aws
         .function(&names.function)
@@ -969,16 +977,16 @@ fn teardown_removes_policies_others_put_on_our_roles_in_its_first_round() {
     p.recorder.clear();
     p.run(&["teardown", "--yes"]).ok();
     assert!(aws.nothing_left(&p.name));
-    let calls: Vec<String> = p
-        .recorder
-        .calls()
-        .iter()
-        .map(|c| c.action.clone())
-        .collect();
+    // What teardown did under the stack's lock (after a first read, the
+    // lock taken, then the reads its plan comes from).
+    let all = p.recorder.calls();
+    let locked = all.iter().position(|c| c.lock).expect("the lock was taken");
+    let calls: Vec<String> = all[locked..].iter().map(|c| c.action.clone()).collect();
     let count = |a: &str| calls.iter().filter(|c| *c == a).count();
     // Read once (with the roles), removed before the roles: IAM never had to
     // refuse a DeleteRole, and nothing was listed twice.
     assert_eq!(count("ListRolePolicies"), 2, "{calls:?}");
     assert_eq!(count("DeleteRole"), 2, "{calls:?}");
     assert_eq!(count("DeleteRolePolicy"), 3, "{calls:?}");
+    assert_eq!(count("DeleteLogGroup"), 2, "ours, then the lock: {calls:?}");
 }

@@ -5,6 +5,7 @@ pub mod account;
 pub mod function;
 pub mod identity_pool;
 pub mod invoke;
+pub mod lock;
 pub mod log_events;
 pub mod log_group;
 pub mod pool_roles;

@@ -6,9 +6,10 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use serde_json::json;
 
+use super::lock;
 use crate::apply;
 use crate::aws::{account, function, identity_pool, log_group, role, Clients};
-use crate::cli::{Cli, Output};
+use crate::cli::{Cli, LockFlags, Output};
 use crate::config::Config;
 use crate::desired::{Code, Desired, Names};
 use crate::error::{Error, InputError, OwnershipError};
@@ -126,6 +127,55 @@ fn heading(config: &Config, clients: &Clients, command: &str) -> String {
     )
 }
 
+/// Our pool's id when the stack needs no change at all.
+fn up_to_date(p: &Prepared) -> Option<&str> {
+    if !p.plan.is_noop() {
+        return None;
+    }
+    let pool = p
+        .observed
+        .pools
+        .iter()
+        .find(|pool| p.names.owns(&pool.tags));
+    pool.map(|pool| pool.id.as_str())
+}
+
+/// Shows the plan, asks, and applies it; gives back what the summary needs.
+async fn converge(
+    cli: &Cli,
+    config: &Config,
+    clients: &Clients,
+    progress: &Progress,
+    prepared: Prepared,
+    yes: bool,
+) -> Result<(Names, Desired, String), Error> {
+    if let Some(pool_id) = up_to_date(&prepared).map(str::to_string) {
+        for note in &prepared.plan.notes {
+            progress.note(&note.to_string());
+        }
+        progress.done("everything is up to date; nothing to change");
+        return Ok((prepared.names, prepared.desired, pool_id));
+    }
+    let Prepared {
+        code,
+        names,
+        observed,
+        desired,
+        plan,
+    } = prepared;
+    if !yes || cli.output == Output::Text {
+        eprintln!("{}\n{plan}", heading(config, clients, "Plan"));
+    } else {
+        for note in &plan.notes {
+            progress.note(&note.to_string());
+        }
+    }
+    confirm(yes, "up")?;
+    let applied = apply::up(clients, progress, &desired, &observed, &plan, &code).await?;
+    progress.done("all resources are up to date");
+    Ok((names, desired, applied.pool_id))
+}
+
 /// What `plan` and `up` share: one round of reads and the plan (the build
 /// came before any AWS call, in `commands::run`).
 struct Prepared {
@@ -168,36 +218,20 @@ pub async fn up(
     progress: &Progress,
     code: Code,
     yes: bool,
+    lock_flags: &LockFlags,
 ) -> Result<(), Error> {
-    let Prepared {
-        code,
-        names,
-        observed,
-        desired,
-        plan,
-    } = prepare(config, clients, code).await?;
-    let pool = observed.pools.iter().find(|p| names.owns(&p.tags));
-    let pool_id = match (plan.is_noop(), pool) {
-        (true, Some(pool)) => {
-            for note in &plan.notes {
-                progress.note(&note.to_string());
-            }
-            progress.done("everything is up to date; nothing to change");
-            pool.id.clone()
-        }
-        _ => {
-            if !yes || cli.output == Output::Text {
-                eprintln!("{}\n{plan}", heading(config, clients, "Plan"));
-            } else {
-                for note in &plan.notes {
-                    progress.note(&note.to_string());
-                }
-            }
-            confirm(yes, "up")?;
-            let applied = apply::up(clients, progress, &desired, &observed, &plan, &code).await?;
-            progress.done("all resources are up to date");
-            applied.pool_id
-        }
+    let first = prepare(config, clients, code).await?;
+    let (names, desired, pool_id) = if up_to_date(&first).is_some() {
+        converge(cli, config, clients, progress, first, yes).await?
+    } else {
+        // Something to write: under the stack's lock, from reads made under it
+        // (another run may have changed the stack since the first reads).
+        let names = first.names.clone();
+        lock::hold(clients, progress, &names, "up", lock_flags, || async {
+            let again = prepare(config, clients, first.code).await?;
+            converge(cli, config, clients, progress, again, yes).await
+        })
+        .await?
     };
     let mut summary = Summary {
         project: config.project.clone(),
@@ -236,50 +270,37 @@ pub async fn update_code(
     clients: &Clients,
     progress: &Progress,
     code: Code,
+    lock_flags: &LockFlags,
 ) -> Result<(), Error> {
     let names = Names::new(&config.project, &config.stage);
-    let Some(found) = function::find(&clients.lambda, &names.function).await? else {
-        return Err(OwnershipError::NotDeployed {
-            kind: "Lambda function",
-            name: names.function,
-        }
-        .into());
+    let found = deployed_function(clients, &names).await?;
+    let changed = |found: &crate::observed::FunctionState| {
+        found.code_sha256 != code.sha256 || found.architecture != config.architecture.as_str()
     };
-    if let Some(foreign) = plan::foreign_function(&names, &found) {
-        return Err(foreign.into());
-    }
-    let updated =
-        found.code_sha256 != code.sha256 || found.architecture != config.architecture.as_str();
-    if updated {
-        progress.step(&format!(
-            "uploading code to Lambda function {}",
-            names.function
-        ));
-        function::update_code(
-            &clients.lambda,
+    let (found, updated) = if changed(&found) {
+        // Under the lock, from a read made under it.
+        lock::hold(
+            clients,
             progress,
-            &clients.limits,
-            &names.function,
-            &code,
-            config.architecture,
+            &names,
+            "update-code",
+            lock_flags,
+            || async {
+                let found = deployed_function(clients, &names).await?;
+                if changed(&found) {
+                    upload(config, clients, progress, &names, &code).await?;
+                    Ok((found, true))
+                } else {
+                    progress.done("code unchanged; nothing uploaded");
+                    Ok((found, false))
+                }
+            },
         )
-        .await?;
-        progress.note(&format!(
-            "waiting for Lambda function {} to finish updating",
-            names.function
-        ));
-        function::wait(
-            &clients.lambda,
-            progress,
-            &names.function,
-            function::Wait::Updated,
-            clients.limits.wait_limit,
-        )
-        .await?;
-        progress.done("code deployed");
+        .await?
     } else {
         progress.done("code unchanged; nothing uploaded");
-    }
+        (found, false)
+    };
     match cli.output {
         Output::Json => println!(
             "{}",
@@ -295,25 +316,100 @@ pub async fn update_code(
     Ok(())
 }
 
+/// Our function, which `update-code` needs deployed.
+async fn deployed_function(
+    clients: &Clients,
+    names: &Names,
+) -> Result<crate::observed::FunctionState, Error> {
+    let Some(found) = function::find(&clients.lambda, &names.function).await? else {
+        return Err(OwnershipError::NotDeployed {
+            kind: "Lambda function",
+            name: names.function.clone(),
+        }
+        .into());
+    };
+    if let Some(foreign) = plan::foreign_function(names, &found) {
+        return Err(foreign.into());
+    }
+    Ok(found)
+}
+
+/// Uploads the code and waits for Lambda to finish updating.
+async fn upload(
+    config: &Config,
+    clients: &Clients,
+    progress: &Progress,
+    names: &Names,
+    code: &Code,
+) -> Result<(), Error> {
+    progress.step(&format!(
+        "uploading code to Lambda function {}",
+        names.function
+    ));
+    function::update_code(
+        &clients.lambda,
+        progress,
+        &clients.limits,
+        &names.function,
+        code,
+        config.architecture,
+    )
+    .await?;
+    progress.note(&format!(
+        "waiting for Lambda function {} to finish updating",
+        names.function
+    ));
+    function::wait(
+        &clients.lambda,
+        progress,
+        &names.function,
+        function::Wait::Updated,
+        clients.limits.wait_limit,
+    )
+    .await?;
+    progress.done("code deployed");
+    Ok(())
+}
+
 pub async fn teardown(
     cli: &Cli,
     config: &Config,
     clients: &Clients,
     progress: &Progress,
     yes: bool,
+    lock_flags: &LockFlags,
 ) -> Result<(), Error> {
     let names = Names::new(&config.project, &config.stage);
+    let nothing = |plan: &Plan| plan.is_noop() || plan.steps.is_empty();
     let observed = observe(clients, &names, Reads::ForTeardown).await?;
-    let plan = plan::teardown(&names, &observed).map_err(ownership)?;
-    if plan.is_noop() || plan.steps.is_empty() {
+    let mut plan = plan::teardown(&names, &observed).map_err(ownership)?;
+    if nothing(&plan) {
         progress.done("nothing to delete");
     } else {
-        if !yes || cli.output == Output::Text {
-            eprintln!("{}\n{plan}", heading(config, clients, "Teardown"));
-        }
-        confirm(yes, "teardown")?;
-        apply::teardown(clients, progress, &names, &observed, &plan).await?;
-        progress.done("everything is deleted");
+        // Under the lock, from reads made under it.
+        plan = lock::hold(
+            clients,
+            progress,
+            &names,
+            "teardown",
+            lock_flags,
+            || async {
+                let observed = observe(clients, &names, Reads::ForTeardown).await?;
+                let plan = plan::teardown(&names, &observed).map_err(ownership)?;
+                if nothing(&plan) {
+                    progress.done("nothing to delete");
+                    return Ok(plan);
+                }
+                if !yes || cli.output == Output::Text {
+                    eprintln!("{}\n{plan}", heading(config, clients, "Teardown"));
+                }
+                confirm(yes, "teardown")?;
+                apply::teardown(clients, progress, &names, &observed, &plan).await?;
+                progress.done("everything is deleted");
+                Ok(plan)
+            },
+        )
+        .await?;
     }
     let (_, _, deleted) = plan.counts();
     match cli.output {

@@ -5,6 +5,7 @@
 mod deploy;
 mod init;
 mod invoke;
+mod lock;
 mod logs;
 mod policy;
 
@@ -38,7 +39,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         cli.command,
         Command::Plan
             | Command::Up { .. }
-            | Command::UpdateCode
+            | Command::UpdateCode { .. }
             | Command::Dev { .. }
             | Command::Invoke { local: true, .. }
     );
@@ -83,7 +84,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     // a binary Lambda cannot run stops them before any AWS call, credential
     // lookups (SSO, assume-role) included.
     let code = match cli.command {
-        Command::Plan | Command::Up { .. } | Command::UpdateCode => {
+        Command::Plan | Command::Up { .. } | Command::UpdateCode { .. } => {
             Some(package::build(&config, &progress)?)
         }
         _ => None,
@@ -101,14 +102,14 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     let clients = aws::connect(&connect).await?;
     match (&cli.command, code) {
         (Command::Plan, Some(code)) => deploy::plan_cmd(&cli, &config, &clients, code).await,
-        (Command::Up { yes }, Some(code)) => {
-            deploy::up(&cli, &config, &clients, &progress, code, *yes).await
+        (Command::Up { yes, lock }, Some(code)) => {
+            deploy::up(&cli, &config, &clients, &progress, code, *yes, lock).await
         }
-        (Command::UpdateCode, Some(code)) => {
-            deploy::update_code(&cli, &config, &clients, &progress, code).await
+        (Command::UpdateCode { lock }, Some(code)) => {
+            deploy::update_code(&cli, &config, &clients, &progress, code, lock).await
         }
-        (Command::Teardown { yes }, _) => {
-            deploy::teardown(&cli, &config, &clients, &progress, *yes).await
+        (Command::Teardown { yes, lock }, _) => {
+            deploy::teardown(&cli, &config, &clients, &progress, *yes, lock).await
         }
         (Command::Invoke { payload, .. }, _) => {
             invoke::remote(&cli, &config, &clients, &progress, payload).await

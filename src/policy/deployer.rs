@@ -56,15 +56,27 @@ pub const LOG_GROUP_ACTIONS: &[&str] = &[
 /// Tagging takes the log group's ARN without `:*`.
 pub const LOG_TAG_ACTIONS: &[&str] = &["logs:TagResource", "logs:ListTagsForResource"];
 
+/// The stack's lock (`aws::lock`): a log group made with our tags, read, and deleted.
+pub const LOCK_ACTIONS: &[&str] = &[
+    "logs:CreateLogGroup",
+    "logs:TagResource",
+    "logs:ListTagsForResource",
+    "logs:DeleteLogGroup",
+];
+
 /// Reads of pools with our name, ours or not (their tags decide).
 pub const POOL_READ_ACTIONS: &[&str] = &[
     "cognito-identity:DescribeIdentityPool",
     "cognito-identity:GetIdentityPoolRoles",
 ];
 
-/// Changes to our own pool, which carries our tags.
+/// Changes to our own pool, which carries our tags. `UpdateIdentityPool`
+/// with `IdentityPoolTags` (how `up` puts drifted settings back) also needs
+/// `TagResource` and `UntagResource` (the Service Authorization Reference's
+/// dependent actions): `TagOurPool` allows the first, this the second.
 pub const POOL_WRITE_ACTIONS: &[&str] = &[
     "cognito-identity:UpdateIdentityPool",
+    "cognito-identity:UntagResource",
     "cognito-identity:DeleteIdentityPool",
 ];
 
@@ -90,6 +102,10 @@ pub fn policy(names: &Names, account: &Account, pool_id: Option<&str>) -> Value 
     } = account;
     let role = |name: &str| format!("arn:{partition}:iam::{account_id}:role/{name}");
     let group = log_group_arn(account, &names.function);
+    let lock = format!(
+        "arn:{partition}:logs:{region}:{account_id}:log-group:{}",
+        names.lock
+    );
     let any_pool = format!("arn:{partition}:cognito-identity:{region}:{account_id}:identitypool/*");
     let pools = match pool_id {
         Some(id) => {
@@ -152,6 +168,12 @@ pub fn policy(names: &Names, account: &Account, pool_id: Option<&str>) -> Value 
                 "Effect": "Allow",
                 "Action": LOG_TAG_ACTIONS,
                 "Resource": [group.clone(), format!("{group}:*")]
+            },
+            {
+                "Sid": "OurStacksLock",
+                "Effect": "Allow",
+                "Action": LOCK_ACTIONS,
+                "Resource": [lock.clone(), format!("{lock}:*")]
             },
             {
                 "Sid": "ReadPoolsNamedLikeOurs",

@@ -73,6 +73,15 @@ fn emulator_post(path: &str, body: &str) {
     emulator_request("POST", path, body);
 }
 
+/// Has the emulator evaluate the IAM user `name`'s calls against its own
+/// policies (see emulator/backend_ctl_iam/authorization).
+pub fn emulator_authorize(name: &str) {
+    emulator_post(
+        "/backend-ctl/authorize",
+        &serde_json::json!({"users": [name]}).to_string(),
+    );
+}
+
 /// How many refusals each conflict switch of `scope` produced (see
 /// emulator/backend_ctl_refusals.py): `iam_delete_conflict`,
 /// `iam_concurrent_modification`, `logs_operation_aborted`.

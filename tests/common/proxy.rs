@@ -22,6 +22,8 @@ pub struct Call {
     pub access_key: String,
     /// When the proxy received it.
     pub at: std::time::Instant,
+    /// Whether it acts on the stack's lock (`/backend-ctl/locks/…`), not on a resource.
+    pub lock: bool,
 }
 
 impl Call {
@@ -32,6 +34,9 @@ impl Call {
             .any(|p| self.action.starts_with(p))
     }
 }
+
+/// The lock's log groups: `/backend-ctl/locks/{project}-{stage}`.
+const LOCK_PREFIX: &str = "/backend-ctl/locks/";
 
 /// What the proxy does to requests besides forwarding them.
 #[derive(Debug, Clone, Default)]
@@ -184,11 +189,20 @@ impl Recorder {
         self.state.lock().unwrap().injected.clone()
     }
 
-    /// The writes so far, as `service:Action`.
+    /// The writes to resources so far, as `service:Action` (the lock's aside: `lock_writes`).
     pub fn writes(&self) -> Vec<String> {
         self.calls()
             .into_iter()
-            .filter(Call::is_write)
+            .filter(|c| c.is_write() && !c.lock)
+            .map(|c| format!("{}:{}", c.service, c.action))
+            .collect()
+    }
+
+    /// The writes that take and give back the stack's lock.
+    pub fn lock_writes(&self) -> Vec<String> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.is_write() && c.lock)
             .map(|c| format!("{}:{}", c.service, c.action))
             .collect()
     }
@@ -350,11 +364,14 @@ fn classify(
         } else {
             signed_service
         };
+        let lock = String::from_utf8_lossy(body).contains(LOCK_PREFIX)
+            || String::from_utf8_lossy(body).contains("log-group:/backend-ctl/locks/");
         return Call {
             service,
             action: target.rsplit('.').next().unwrap_or(target).to_string(),
             access_key,
             at: std::time::Instant::now(),
+            lock,
         };
     }
     let path = uri.path();
@@ -368,6 +385,7 @@ fn classify(
             action: lambda_action(method.as_str(), path),
             access_key,
             at: std::time::Instant::now(),
+            lock: false,
         };
     }
     let form = String::from_utf8_lossy(body);
@@ -381,6 +399,7 @@ fn classify(
         action,
         access_key,
         at: std::time::Instant::now(),
+        lock: false,
     }
 }
 

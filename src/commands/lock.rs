@@ -1,0 +1,251 @@
+//! Holding the stack's lock while `up`, `update-code` or `teardown` writes:
+//! taken only when there is something to write (a run with nothing to do
+//! still makes no write), before the reads the applied plan comes from, and
+//! given back whatever the outcome. A lock older than its time to live is a
+//! dead run's, and is taken over; `--force-unlock` breaks one at once.
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use crate::aws::lock::{self, Holder};
+use crate::aws::retry::Patience;
+use crate::aws::Clients;
+use crate::cli::LockFlags;
+use crate::desired::Names;
+use crate::error::Error;
+use crate::progress::Progress;
+
+/// How long a lock lives: longer than any run (IAM's and Lambda's waits are
+/// 5 minutes each). `BACKEND_CTL_LOCK_TTL_SECS` shortens it (the tests do).
+fn ttl() -> Duration {
+    let secs = std::env::var("BACKEND_CTL_LOCK_TTL_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(30 * 60);
+    Duration::from_secs(secs)
+}
+
+/// How often `--wait` looks again.
+const POLL: Duration = Duration::from_millis(500);
+
+fn now_ms() -> i64 {
+    super::logs::now_ms()
+}
+
+/// Tag values allow letters, digits, spaces and `_.:/=+-@` only.
+fn tag_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || " _.:/=+-@".contains(c) {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect()
+}
+
+/// This machine's name, as well as it can be told.
+fn host() -> String {
+    let from_command = || {
+        std::process::Command::new("hostname")
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+    };
+    std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .or_else(from_command)
+        .map(|h| tag_safe(h.trim()))
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "unknown-host".into())
+}
+
+/// This run, as the lock's holder tag names it: `{command} by {user}@{host} pid {pid}`.
+fn holder_name(command: &str) -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("USERNAME"))
+        .unwrap_or_else(|_| "someone".into());
+    format!(
+        "{command} by {}@{} pid {}",
+        tag_safe(&user),
+        host(),
+        std::process::id()
+    )
+}
+
+/// The host and process id a holder tag names.
+fn holder_process(who: &str) -> Option<(&str, u32)> {
+    let (rest, pid) = who.rsplit_once(" pid ")?;
+    let host = rest.rsplit_once('@')?.1;
+    Some((host, pid.parse().ok()?))
+}
+
+/// Whether a process runs on this machine (Unix: `kill -0`); elsewhere it
+/// cannot be told, and the lock waits for its time to live.
+fn alive(pid: u32) -> bool {
+    if !cfg!(unix) {
+        return true;
+    }
+    std::process::Command::new("kill")
+        .args(["-0", &pid.to_string()])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map_or(true, |s| s.success())
+}
+
+/// Whose lock it is: this very run's (a retried create that had gone
+/// through), a run on this machine that has ended (a crash, `kill -9`), or
+/// a live one.
+#[derive(Debug, PartialEq, Eq)]
+enum Whose {
+    Ours,
+    Dead,
+    Other,
+}
+
+fn whose(who: &str) -> Whose {
+    match holder_process(who) {
+        Some((h, pid)) if h == host() && pid == std::process::id() => Whose::Ours,
+        Some((h, pid)) if h == host() && !alive(pid) => Whose::Dead,
+        _ => Whose::Other,
+    }
+}
+
+fn since(holder: &Holder) -> String {
+    let age = Duration::from_millis((now_ms() - holder.since_ms).max(0) as u64);
+    format!(
+        "since {} ({} s ago)",
+        super::logs::format_time(holder.since_ms),
+        age.as_secs()
+    )
+}
+
+/// Runs `body` holding the stack's lock.
+pub async fn hold<T, F, Fut>(
+    clients: &Clients,
+    progress: &Progress,
+    names: &Names,
+    command: &str,
+    flags: &LockFlags,
+    body: F,
+) -> Result<T, Error>
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let name = names.lock.clone();
+    let patience = Patience::new(progress, &clients.limits);
+    if flags.force_unlock {
+        if let Some(holder) = lock::find(&clients.logs, &name).await? {
+            progress.note(&format!(
+                "breaking the lock held by {} {}, as --force-unlock asks",
+                holder.who,
+                since(&holder)
+            ));
+            lock::release(&clients.logs, &name, patience).await?;
+        }
+    }
+    let who = holder_name(command);
+    let (started, ttl) = (Instant::now(), ttl());
+    let mut said = false;
+    while let Some(holder) = lock::acquire(&clients.logs, &name, &who, &names.tags()).await? {
+        let age = Duration::from_millis((now_ms() - holder.since_ms).max(0) as u64);
+        match whose(&holder.who) {
+            Whose::Ours => break,
+            Whose::Dead => {
+                progress.note(&format!(
+                    "taking over the lock left by {} {}: that process has ended",
+                    holder.who,
+                    since(&holder)
+                ));
+                lock::release(&clients.logs, &name, patience).await?;
+                continue;
+            }
+            Whose::Other => {}
+        }
+        if holder.since_ms > 0 && age > ttl {
+            progress.note(&format!(
+                "taking over the lock left by {} {}: it is older than {} s, so that run has died",
+                holder.who,
+                since(&holder),
+                ttl.as_secs()
+            ));
+            lock::release(&clients.logs, &name, patience).await?;
+            continue;
+        }
+        if !flags.wait || started.elapsed() > ttl {
+            return Err(Error::Busy(format!(
+                "another run is changing {}/{}: {}, {}; nothing was changed\n  hint: retry once it ends, or wait for it with --wait; if that run died, --force-unlock breaks its lock (which expires by itself after {} s)",
+                names.project,
+                names.stage,
+                holder.who,
+                since(&holder),
+                ttl.as_secs()
+            )));
+        }
+        if !said {
+            progress.note(&format!(
+                "waiting for {} to finish ({}), as --wait asks",
+                holder.who,
+                since(&holder)
+            ));
+            said = true;
+        }
+        tokio::time::sleep(POLL).await;
+    }
+    let out = body().await;
+    let released = lock::release(&clients.logs, &name, patience).await;
+    match (out, released) {
+        (Ok(value), Ok(())) => Ok(value),
+        (Err(e), _) => Err(e),
+        (Ok(_), Err(e)) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_holder_names_its_host_and_process() {
+        let who = holder_name("up");
+        assert!(who.starts_with("up by "), "{who}");
+        assert_eq!(
+            holder_process(&who),
+            Some((host().as_str(), std::process::id()))
+        );
+        assert_eq!(
+            holder_process("up by ci@runner-7 pid 4242"),
+            Some(("runner-7", 4242))
+        );
+        assert_eq!(holder_process("an unnamed run"), None);
+    }
+
+    #[test]
+    fn this_run_is_ours_an_ended_process_here_is_dead_and_elsewhere_is_other() {
+        assert_eq!(whose(&holder_name("up")), Whose::Ours);
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        let ended = format!("up by someone@{} pid {pid}", host());
+        if cfg!(unix) {
+            assert_eq!(whose(&ended), Whose::Dead);
+        }
+        assert_eq!(
+            whose(&format!("up by someone@another-{} pid 1", host())),
+            Whose::Other
+        );
+        // A live process of this machine (pid 1 always runs) is another run.
+        assert_eq!(
+            whose(&format!("up by someone@{} pid 1", host())),
+            Whose::Other
+        );
+    }
+
+    #[test]
+    fn tag_values_keep_only_what_logs_tags_allow() {
+        assert_eq!(tag_safe("me@box (1)"), "me@box -1-");
+    }
+}
