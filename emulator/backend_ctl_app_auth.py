@@ -23,7 +23,16 @@ AWS's order, each refusal HTTP 403 with ``x-amzn-ErrorType`` and a JSON body:
    <role>/CognitoIdentityCredentials is not authorized to perform:
    lambda:InvokeFunction on resource: <arn> because no identity-based policy
    allows the lambda:InvokeFunction action"}`` (or "with an explicit deny in
-   an identity-based policy").
+   an identity-based policy"). The policies are the ones IAM has propagated:
+   while backend_ctl_switches' ``iam_propagation_seconds`` is on for a scope
+   prefixing the role's name (``POST /backend-ctl/switches {"scope": "<prefix>",
+   "iam_propagation_seconds": N}``), a PutRolePolicy, DeleteRolePolicy,
+   AttachRolePolicy or DetachRolePolicy of the role is seen N seconds after
+   it is made: until then the call is evaluated against that policy as it
+   was before (a just-put invoke policy answers AccessDeniedException, a
+   just-deleted one still allows), and a role created less than N seconds
+   ago has no permissions at all. Without the switch, the role's policies
+   are read as they are on every call.
 
 An allowed call goes on to moto in the credentials' account (the role's,
 unless MOTO_ACCOUNT_ID or ``x-moto-account-id`` says otherwise) and carries
@@ -59,6 +68,7 @@ from werkzeug.wrappers import Response
 
 import backend_ctl_access
 import backend_ctl_identities as identities
+import backend_ctl_switches
 import iam_policy
 import sigv4
 from backend_ctl_identities import Issued
@@ -155,9 +165,8 @@ def _documents(role: Any, boundary: bool = False) -> list[str]:
         arns = [role.permissions_boundary_arn] if role.permissions_boundary_arn else []
         policies = [backend.managed_policies.get(arn) for arn in arns]
         return [v.document for p in policies if p for v in p.versions if v.is_default]
-    inline = list(role.policies.values())
-    return inline + [v.document for p in role.managed_policies.values()
-                     for v in p.versions if v.is_default]
+    inline, managed = backend_ctl_switches.visible_permissions(role)
+    return inline + [v.document for p in managed for v in p.versions if v.is_default]
 
 
 def _iso(moment: float) -> str:

@@ -39,6 +39,18 @@ begins, and states are computed from the clock on every read:
   Exception: InvalidArnException KMS Message: ARN does not refer to a valid
   principal: <role arn>" (the text of hashicorp/terraform-provider-aws
   issue 4633 / PR 5849, which retries on it);
+* iam_propagation_seconds also delays a change of the role's permissions
+  as the app's authorization sees them (backend_ctl_app_auth): after
+  PutRolePolicy / DeleteRolePolicy (per inline policy name) and
+  AttachRolePolicy / DetachRolePolicy (per managed policy ARN), Lambda calls
+  signed with the role's Cognito credentials are evaluated, for that many
+  seconds, against the policy as it was before the change (a just-put policy
+  does not allow yet, a just-deleted or detached one still does); a role
+  created within the window has no permissions at all. Each change is
+  recorded on the role with its own end time and the value it replaced
+  (``visible_permissions``); when several changes of one policy overlap, the
+  latest one whose window has passed is what is seen. IAM itself (GetRolePolicy,
+  ListAttachedRolePolicies, ...) answers the new state at once, as AWS does;
 * CreateIdentityPool -> for identity_pool_list_lag_seconds the pool is
   missing from ListIdentityPools (DescribeIdentityPool finds it at once), as
   AWS's eventually consistent list does.
@@ -303,6 +315,77 @@ def _variables(spec: dict[str, Any]) -> Any:
     return environment.get("Variables") if isinstance(environment, dict) else None
 
 
+# --- IAM permission propagation (what authorization sees) -------------------------
+#
+# role._bc_permissions: {("inline", policy name) | ("managed", policy arn): _Pending}
+# role._bc_created_visible_at: monotonic time from which the role has any permissions
+
+
+@dataclass
+class _Pending:
+    """One policy's changes not yet all visible: its value before them, and each change."""
+
+    before: Any  # the document (inline) / ManagedPolicy (managed) seen before; None = absent
+    changes: list[tuple[float, Any]]  # (visible from, new value), in the order they were made
+
+
+_permissions_lock = threading.Lock()
+
+
+def _record_permission(role: Any, key: tuple[str, str], before: Any, after: Any) -> None:
+    """Note a change of one of the role's policies, if its scope delays propagation."""
+    seconds = switches_for(role.name).iam_propagation_seconds
+    with _permissions_lock:
+        pending = role.__dict__.setdefault("_bc_permissions", {})
+        if seconds <= 0 and key not in pending:
+            return  # switched off: seen at once (a change still pending is superseded now)
+        if key not in pending:
+            pending[key] = _Pending(before, [])
+        pending[key].changes.append((time.monotonic() + seconds, after))
+
+
+def _seen(pending: _Pending, now: float) -> tuple[Any, bool]:
+    """The value seen at ``now``, and whether every change is visible (nothing pending)."""
+    for index in range(len(pending.changes) - 1, -1, -1):
+        visible_from, value = pending.changes[index]
+        if visible_from <= now:  # later changes supersede the earlier ones
+            pending.before, pending.changes = value, pending.changes[index + 1:]
+            break
+    return pending.before, not pending.changes
+
+
+def visible_permissions(role: Any) -> tuple[list[str], list[Any]]:
+    """The role's inline documents and attached ManagedPolicy objects as IAM has propagated them.
+
+    Without the iam_propagation_seconds switch (no change recorded), these are
+    simply ``role.policies`` and ``role.managed_policies``.
+    """
+    now = time.monotonic()
+    if now < getattr(role, "_bc_created_visible_at", 0.0):
+        return [], []
+    inline, managed = dict(role.policies), dict(role.managed_policies)
+    with _permissions_lock:
+        pending = getattr(role, "_bc_permissions", {})
+        for key in list(pending):
+            kind, name = key
+            value, done = _seen(pending[key], now)
+            target = inline if kind == "inline" else managed
+            if done:
+                del pending[key]
+                continue  # moto's own state is what is seen
+            if value is None:
+                target.pop(name, None)
+            else:
+                target[name] = value
+    return list(inline.values()), list(managed.values())
+
+
+def _mark_role_created(role: Any) -> None:
+    seconds = switches_for(role.name).iam_propagation_seconds
+    if seconds > 0:
+        role._bc_created_visible_at = time.monotonic() + seconds
+
+
 # --- identity pool list lag -------------------------------------------------------------
 
 
@@ -328,6 +411,8 @@ def install() -> None:
     create, update_code = LambdaBackend.create_function, LambdaBackend.update_function_code
     update_config = LambdaBackend.update_function_configuration
     create_role, update_trust = IAMBackend.create_role, IAMBackend.update_assume_role_policy
+    put_inline, delete_inline = IAMBackend.put_role_policy, IAMBackend.delete_role_policy
+    attach, detach = IAMBackend.attach_role_policy, IAMBackend.detach_role_policy
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
         fn_init(self, *args, **kwargs)
@@ -360,11 +445,37 @@ def install() -> None:
     def create_role_marked(self: Any, role_name: str, *args: Any, **kwargs: Any) -> Any:
         role = create_role(self, role_name, *args, **kwargs)
         _mark_role_changed(role)
+        _mark_role_created(role)
         return role
 
     def update_assume_role_policy(self: Any, role_name: str, policy_document: str) -> None:
         update_trust(self, role_name, policy_document)
         _mark_role_changed(self.get_role(role_name))
+
+    def put_role_policy(self: Any, role_name: str, policy_name: str, policy_json: str) -> None:
+        role = self.get_role(role_name)
+        before = role.policies.get(policy_name)
+        put_inline(self, role_name, policy_name, policy_json)
+        _record_permission(role, ("inline", policy_name), before, role.policies.get(policy_name))
+
+    def delete_role_policy(self: Any, role_name: str, policy_name: str) -> None:
+        role = self.get_role(role_name)
+        before = role.policies.get(policy_name)
+        delete_inline(self, role_name, policy_name)
+        _record_permission(role, ("inline", policy_name), before, None)
+
+    def attach_role_policy(self: Any, policy_arn: str, role_name: str) -> None:
+        role = self.get_role(role_name)
+        before = role.managed_policies.get(policy_arn)
+        attach(self, policy_arn, role_name)
+        _record_permission(role, ("managed", policy_arn), before,
+                           role.managed_policies.get(policy_arn))
+
+    def detach_role_policy(self: Any, policy_arn: str, role_name: str) -> None:
+        role = self.get_role(role_name)
+        before = role.managed_policies.get(policy_arn)
+        detach(self, policy_arn, role_name)
+        _record_permission(role, ("managed", policy_arn), before, None)
 
     LambdaFunction.__init__ = __init__
     LambdaFunction.get_configuration = get_configuration
@@ -373,4 +484,8 @@ def install() -> None:
     LambdaBackend.update_function_code = update_function_code
     IAMBackend.create_role = create_role_marked
     IAMBackend.update_assume_role_policy = update_assume_role_policy
+    IAMBackend.put_role_policy = put_role_policy
+    IAMBackend.delete_role_policy = delete_role_policy
+    IAMBackend.attach_role_policy = attach_role_policy
+    IAMBackend.detach_role_policy = detach_role_policy
     DomainDispatcherApplication.__call__ = _route(DomainDispatcherApplication.__call__)

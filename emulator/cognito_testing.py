@@ -40,12 +40,15 @@ def allow(resource, action=INVOKE) -> dict:
 
 
 def app_stack(make, exec_role: str, resources: list[str] | None = None,
-              statements: list[dict] | None = None) -> AppStack:
-    """A function, a role allowed ``statements`` (default: invoke ``resources``, default: it)."""
+              statements: list[dict] | None = None, role_prefix: str = "unauth") -> AppStack:
+    """A function, a role allowed ``statements`` (default: invoke ``resources``, default: it).
+
+    The role's name is ``role_prefix`` and a unique suffix.
+    """
     iam, lam, cognito = make("iam"), make("lambda"), make("cognito-identity")
     function = make_function(lam, exec_role)
     arn = lam.get_function(FunctionName=function)["Configuration"]["FunctionArn"]
-    role_arn = make_role(iam, unique("unauth"))
+    role_arn = make_role(iam, unique(role_prefix))
     role_name = role_arn.rsplit("/", 1)[1]
     if statements is None:
         statements = [allow(resources if resources is not None else arn)]

@@ -13,8 +13,8 @@ from botocore import UNSIGNED
 from botocore.exceptions import ClientError
 
 from cognito_testing import (allow, app_credentials, app_lambda, app_stack, denied, lifetime,
-                             policy)
-from lambda_testing import REGION, call, clients, error_of, make_role
+                             policy, request)
+from lambda_testing import REGION, call, clients, error_of, make_role, unique
 
 BAD_SIGNATURE = ("The request signature we calculated does not match the signature you provided. "
                  "Check your AWS Secret Access Key and signing method. Consult the service "
@@ -278,3 +278,158 @@ def test_a_deleted_role_allows_nothing(make, exec_role, endpoint):
     assert refused(lambda: lam.invoke(FunctionName=other.function)) == (
         "AccessDeniedException", 403, denied(other.role_name, other.function_arn))
 
+
+
+# --- IAM propagation (backend_ctl_switches' iam_propagation_seconds) ------------------------
+
+WINDOW = 1.5
+
+
+@pytest.fixture
+def propagating(endpoint):
+    """A fresh scope whose IAM changes propagate in WINDOW seconds; cleared after the test."""
+    scope = unique("prop")
+    status, body = request(endpoint, "/backend-ctl/switches", "POST",
+                           {"scope": scope, "iam_propagation_seconds": WINDOW})
+    assert status == 200, body
+    yield scope
+    request(endpoint, f"/backend-ctl/switches?scope={scope}", "DELETE")
+
+
+def invoke_outcome(lam, function: str) -> str:
+    try:
+        return f"allowed {call(lam, function)[0]['StatusCode']}"
+    except ClientError as err:
+        return err.response["Error"]["Code"]
+
+
+def after_window(since: float) -> None:
+    time.sleep(max(0.0, since + WINDOW - time.monotonic()) + 0.1)
+
+
+def test_a_just_put_invoke_policy_is_refused_until_it_propagates(make, exec_role, endpoint,
+                                                                 propagating):
+    # A role created within the window has no permissions yet (its policy is put with it).
+    start = time.monotonic()
+    other = app_stack(make, exec_role, role_prefix=propagating)
+    created = time.monotonic()  # after its last change (the policy)
+    lam = app_lambda(endpoint, app_credentials(endpoint, other.pool_id))
+    assert refused(lambda: lam.invoke(FunctionName=other.function)) == (
+        "AccessDeniedException", 403, denied(other.role_name, other.function_arn))
+    assert time.monotonic() < start + WINDOW, "the checks took longer than the window"
+    after_window(created)
+    assert call(lam, other.function)[0]["StatusCode"] == 200
+    # On the role, now propagated, a newly put policy for an alias is not seen for the window.
+    live = f"{other.function_arn}:live"
+    version = make("lambda").publish_version(FunctionName=other.function)["Version"]
+    make("lambda").create_alias(FunctionName=other.function, Name="live", FunctionVersion=version)
+    put = time.monotonic()
+    make("iam").put_role_policy(RoleName=other.role_name, PolicyName="live",
+                                PolicyDocument=policy(allow(live)))
+    assert make("iam").get_role_policy(RoleName=other.role_name, PolicyName="live")  # IAM: at once
+    assert refused(lambda: lam.invoke(FunctionName=other.function, Qualifier="live")) == (
+        "AccessDeniedException", 403, denied(other.role_name, live))
+    assert call(lam, other.function)[0]["StatusCode"] == 200  # the older policy still allows
+    assert time.monotonic() < put + WINDOW, "the checks took longer than the window"
+    after_window(put)
+    assert call(lam, other.function, Qualifier="live")[0]["StatusCode"] == 200
+
+
+def test_a_role_outside_the_scope_is_allowed_at_once(make, exec_role, endpoint, propagating):
+    other = app_stack(make, exec_role, statements=[allow("arn:aws:s3:::nothing", "s3:GetObject")])
+    lam = app_lambda(endpoint, app_credentials(endpoint, other.pool_id))
+    assert invoke_outcome(lam, other.function) == "AccessDeniedException"
+    make("iam").put_role_policy(RoleName=other.role_name, PolicyName="later",
+                                PolicyDocument=policy(allow(other.function_arn)))
+    assert call(lam, other.function)[0]["StatusCode"] == 200
+    make("iam").delete_role_policy(RoleName=other.role_name, PolicyName="later")
+    assert invoke_outcome(lam, other.function) == "AccessDeniedException"
+
+
+def test_a_just_deleted_invoke_policy_still_allows_until_it_propagates(make, exec_role, endpoint,
+                                                                       propagating):
+    other = app_stack(make, exec_role, role_prefix=propagating)
+    created = time.monotonic()  # after its last change (the policy)
+    lam = app_lambda(endpoint, app_credentials(endpoint, other.pool_id))
+    after_window(created)
+    assert call(lam, other.function)[0]["StatusCode"] == 200
+    deleted = time.monotonic()
+    make("iam").delete_role_policy(RoleName=other.role_name, PolicyName="invoke")
+    assert call(lam, other.function)[0]["StatusCode"] == 200
+    assert time.monotonic() < deleted + WINDOW, "the check took longer than the window"
+    after_window(deleted)
+    assert refused(lambda: lam.invoke(FunctionName=other.function)) == (
+        "AccessDeniedException", 403, denied(other.role_name, other.function_arn))
+
+
+def test_attaching_and_detaching_a_managed_policy_propagate_too(make, exec_role, endpoint,
+                                                                propagating):
+    other = app_stack(make, exec_role, role_prefix=propagating,
+                      statements=[allow("arn:aws:s3:::nothing", "s3:GetObject")])
+    created = time.monotonic()
+    iam = make("iam")
+    arn = iam.create_policy(PolicyName=f"{other.role_name}-managed",
+                            PolicyDocument=policy(allow(other.function_arn)))["Policy"]["Arn"]
+    lam = app_lambda(endpoint, app_credentials(endpoint, other.pool_id))
+    after_window(created)
+    attached = time.monotonic()
+    iam.attach_role_policy(RoleName=other.role_name, PolicyArn=arn)
+    assert invoke_outcome(lam, other.function) == "AccessDeniedException"
+    assert time.monotonic() < attached + WINDOW
+    after_window(attached)
+    assert invoke_outcome(lam, other.function) == "allowed 200"
+    detached = time.monotonic()
+    iam.detach_role_policy(RoleName=other.role_name, PolicyArn=arn)
+    assert invoke_outcome(lam, other.function) == "allowed 200"
+    assert time.monotonic() < detached + WINDOW
+    after_window(detached)
+    assert invoke_outcome(lam, other.function) == "AccessDeniedException"
+
+
+def test_overlapping_changes_of_one_policy_show_the_latest_propagated(make, exec_role, endpoint,
+                                                                     propagating):
+    other = app_stack(make, exec_role, role_prefix=propagating)
+    created = time.monotonic()  # after its last change (the policy)
+    lam = app_lambda(endpoint, app_credentials(endpoint, other.pool_id))
+    iam = make("iam")
+    after_window(created)
+    changed = time.monotonic()
+    iam.delete_role_policy(RoleName=other.role_name, PolicyName="invoke")
+    iam.put_role_policy(RoleName=other.role_name, PolicyName="invoke",
+                        PolicyDocument=policy(allow(other.function_arn)))
+    assert invoke_outcome(lam, other.function) == "allowed 200"  # as before both
+    # Switched off, a change is seen at once, superseding the pending ones.
+    request(endpoint, f"/backend-ctl/switches?scope={propagating}", "DELETE")
+    iam.delete_role_policy(RoleName=other.role_name, PolicyName="invoke")
+    assert invoke_outcome(lam, other.function) == "AccessDeniedException"
+    assert time.monotonic() < changed + WINDOW
+    after_window(changed)
+    assert invoke_outcome(lam, other.function) == "AccessDeniedException"
+
+
+def test_a_role_created_within_the_window_has_no_permissions(make, exec_role, endpoint, stack):
+    """Its policy put with the switch at 0: only the role's creation is still propagating."""
+    scope = unique("prop")
+    iam = make("iam")
+    switches = "/backend-ctl/switches"
+    on = {"scope": scope, "iam_propagation_seconds": WINDOW}
+    assert request(endpoint, switches, "POST", on)[0] == 200
+    try:
+        created = time.monotonic()
+        role_arn = make_role(iam, unique(scope))
+        role_name = role_arn.rsplit("/", 1)[1]
+        assert request(endpoint, switches, "POST", {"scope": scope})[0] == 200  # off from here
+        iam.put_role_policy(RoleName=role_name, PolicyName="invoke",
+                            PolicyDocument=policy(allow(stack.function_arn)))
+        pool = make("cognito-identity").create_identity_pool(
+            IdentityPoolName=unique("pool"), AllowUnauthenticatedIdentities=True)["IdentityPoolId"]
+        make("cognito-identity").set_identity_pool_roles(IdentityPoolId=pool,
+                                                         Roles={"unauthenticated": role_arn})
+        lam = app_lambda(endpoint, app_credentials(endpoint, pool))
+        assert refused(lambda: lam.invoke(FunctionName=stack.function)) == (
+            "AccessDeniedException", 403, denied(role_name, stack.function_arn))
+        assert time.monotonic() < created + WINDOW, "the checks took longer than the window"
+        after_window(created)
+        assert call(lam, stack.function)[0]["StatusCode"] == 200
+    finally:
+        request(endpoint, f"{switches}?scope={scope}", "DELETE")
