@@ -95,6 +95,38 @@ async fn policy_step(
     Ok(())
 }
 
+/// The ids of the pools of ours that the plan deletes (a stack that two
+/// runs at once left with more than one).
+pub fn extra_pool_ids(plan: &Plan) -> Vec<&str> {
+    plan.steps
+        .iter()
+        .filter(|s| s.kind == Kind::ExtraPool && s.action == Action::Delete)
+        .map(|s| s.name.as_str())
+        .collect()
+}
+
+/// Deletes those pools, all at once.
+pub async fn delete_extra_pools(
+    clients: &Clients,
+    progress: &Progress,
+    plan: &Plan,
+) -> Result<(), Error> {
+    let deletions = extra_pool_ids(plan).into_iter().map(|id| async move {
+        progress.step(&format!(
+            "deleting Cognito identity pool {id} (a second pool of ours)"
+        ));
+        identity_pool::delete(&clients.cognito, id).await
+    });
+    let results = futures::future::join_all(deletions).await;
+    Error::collect(
+        results
+            .into_iter()
+            .map(|r| r.map_err(Error::from))
+            .collect(),
+    )
+    .map(|_| ())
+}
+
 /// Applies the plan of `up`.
 pub async fn up(
     clients: &Clients,
@@ -106,7 +138,11 @@ pub async fn up(
 ) -> Result<Applied, Error> {
     let names = &desired.names;
     let tags = names.tags();
-    let pool = observed.pools.iter().find(|p| names.owns(&p.tags));
+    let extra_pools = extra_pool_ids(plan);
+    let pool = observed
+        .pools
+        .iter()
+        .find(|p| names.owns(&p.tags) && !extra_pools.contains(&p.id.as_str()));
     let exec_role_arn = plan::role_arn(desired, &names.exec_role);
     let unauth_role_arn = plan::role_arn(desired, &names.unauth_role);
 
@@ -131,11 +167,13 @@ pub async fn up(
         }
     };
     let group = log_group_step(clients, progress, desired, observed, plan);
-    let (exec_role, group, pool_id) = tokio::join!(exec_role, group, pool_id);
+    let extras = delete_extra_pools(clients, progress, plan);
+    let (exec_role, group, pool_id, extras) = tokio::join!(exec_role, group, pool_id, extras);
     let level0 = Error::collect(vec![
         exec_role.map(|()| None),
         group.map(|()| None),
         pool_id.map(Some).map_err(Error::from),
+        extras.map(|()| None),
     ])?;
     let pool_id = level0.into_iter().flatten().next().unwrap_or_default();
 

@@ -156,7 +156,7 @@ pub enum OwnershipError {
         stage: String,
         found: String,
     },
-    #[error("{count} identity pools are named {name} and tagged as ours ({ids}); refusing to guess which one is ours\n  hint: delete the extra pools (`aws cognito-identity delete-identity-pool --identity-pool-id ...`), then run again")]
+    #[error("{count} identity pools are named {name} and tagged as ours ({ids}); refusing to guess which one is ours\n  hint: `backend-ctl up` repairs the stack (it keeps the pool the unauthenticated role trusts and deletes the others); `backend-ctl teardown` deletes them all")]
     DuplicatePools {
         name: String,
         count: usize,

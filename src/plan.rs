@@ -147,7 +147,7 @@ pub fn up(
     code: &Code,
 ) -> Result<Plan, Vec<OwnershipError>> {
     let names = &desired.names;
-    let pool = check_ownership(names, observed)?;
+    let (pool, extra_pools) = check_ownership(names, observed)?;
     let mut notes = Vec::new();
     let mut steps = vec![role_step(
         Kind::ExecRole,
@@ -239,6 +239,20 @@ pub fn up(
             },
         },
     });
+    // The repair of a stack with two pools of ours: the others go.
+    for extra in &extra_pools {
+        steps.push(Step {
+            kind: Kind::ExtraPool,
+            name: extra.id.clone(),
+            action: Action::Delete,
+        });
+    }
+    if let (Some(kept), false) = (pool, extra_pools.is_empty()) {
+        notes.push(Note::ExtraPools {
+            kept: kept.id.clone(),
+            deleted: extra_pools.iter().map(|p| p.id.clone()).collect(),
+        });
+    }
     Ok(Plan {
         steps,
         reserve_on_create,
@@ -273,7 +287,7 @@ fn log_group_step(desired: &Desired, found: Option<&LogGroupState>) -> Step {
 
 /// The plan of `teardown`: delete what exists, in reverse dependency order.
 pub fn teardown(names: &Names, observed: &Observed) -> Result<Plan, Vec<OwnershipError>> {
-    let pool = check_ownership(names, observed)?;
+    let (pool, extra_pools) = check_ownership(names, observed)?;
     let mut steps = Vec::new();
     let mut delete = |kind, name: &str, exists: bool| {
         if exists {
@@ -308,6 +322,9 @@ pub fn teardown(names: &Names, observed: &Observed) -> Result<Plan, Vec<Ownershi
         observed.unauth_role.is_some(),
     );
     delete(Kind::IdentityPool, &names.pool, pool.is_some());
+    for extra in &extra_pools {
+        delete(Kind::ExtraPool, &extra.id, true);
+    }
     delete(
         Kind::ExecRole,
         &names.exec_role,

@@ -110,3 +110,26 @@ fn a_removed_invoke_policy_is_reported_at_once_not_waited_for() {
     p.run(&["invoke", "--payload", ADA]).ok();
     p.run(&["teardown", "--yes"]).ok();
 }
+
+#[test]
+fn a_fresh_stacks_permission_is_waited_for_and_the_wait_is_shown() {
+    let p = Project::new("accessfresh");
+    // IAM shows the app's new permissions to Lambda 2 s after each change.
+    common::emulator_switches(
+        "accessfresh-",
+        serde_json::json!({"iam_propagation_seconds": 2.0}),
+    );
+    p.up();
+    let run = p.run(&["invoke", "--payload", ADA]).ok();
+    assert_eq!(
+        run.stdout().trim(),
+        r#"{"greetings":"Hello, Ada Lovelace."}"#
+    );
+    assert!(
+        run.stderr()
+            .contains("waiting for the unauthenticated role's permission to propagate"),
+        "{}",
+        run.stderr()
+    );
+    p.run(&["teardown", "--yes"]).ok();
+}

@@ -714,26 +714,91 @@ fn a_foreign_function_and_a_foreign_pool_are_never_adopted() {
     );
 }
 
-#[test]
-fn two_pools_of_ours_is_an_error_never_a_third() {
-    let p = Project::new("twopools");
-    let names = p.names();
-    let aws = Aws::new();
-    for _ in 0..2 {
-        aws.block(
+/// A second pool with our name and tags, as two runs at once made before
+/// the stack's lock existed.
+fn second_pool(aws: &Aws, p: &Project) -> String {
+    let out = aws
+        .block(
             aws.cognito
                 .create_identity_pool()
-                .identity_pool_name(&names.pool)
+                .identity_pool_name(&p.names().pool)
                 .allow_unauthenticated_identities(true)
                 .set_identity_pool_tags(Some(our_tags(&p.name).into_iter().collect()))
                 .send(),
         )
         .unwrap();
-    }
-    p.run(&["up", "--yes"])
-        .fails(4, "2 identity pools are named");
+    out.identity_pool_id().to_string()
+}
+
+#[test]
+fn a_stack_with_two_pools_of_ours_is_repaired_by_up_and_torn_down_whole() {
+    let p = Project::new("twopools");
+    let names = p.names();
+    let aws = Aws::new();
+    p.up();
+    let kept = aws.pools(&names.pool)[0].identity_pool_id().to_string();
+    let extra = second_pool(&aws, &p);
     assert_eq!(aws.pools(&names.pool).len(), 2);
-    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+    // invoke, which only uses the pool, does not guess; it names the fix.
+    let run = p
+        .run(&["invoke", "--payload", "{}"])
+        .fails(4, "2 identity pools are named");
+    assert!(
+        run.stderr().contains("`backend-ctl up` repairs the stack"),
+        "{}",
+        run.stderr()
+    );
+    // up keeps the pool the unauthenticated role trusts, deletes the other,
+    // says so, and changes nothing else.
+    p.recorder.clear();
+    let run = p.up();
+    assert!(
+        run.stderr().contains(&format!("keeping {kept}")) && run.stderr().contains(&extra),
+        "{}",
+        run.stderr()
+    );
+    assert_eq!(p.recorder.writes(), ["cognito-identity:DeleteIdentityPool"]);
+    let pools = aws.pools(&names.pool);
+    assert_eq!(pools.len(), 1);
+    assert_eq!(pools[0].identity_pool_id(), kept);
+    let app: Value =
+        serde_json::from_str(&std::fs::read_to_string(p.app_config_path()).unwrap()).unwrap();
+    assert_eq!(app["BackendCtl"]["IdentityPoolId"], kept.as_str());
+    p.run(&[
+        "invoke",
+        "--payload",
+        r#"{"firstName": "Ada", "lastName": "Lovelace"}"#,
+    ])
+    .ok();
+    // teardown deletes every pool of ours, however many.
+    second_pool(&aws, &p);
+    second_pool(&aws, &p);
+    p.run(&["teardown", "--yes"]).ok();
+    assert!(aws.nothing_left(&p.name));
+}
+
+#[test]
+fn two_pools_and_nothing_else_become_one_stack() {
+    let p = Project::new("twobare");
+    let aws = Aws::new();
+    let (a, b) = (second_pool(&aws, &p), second_pool(&aws, &p));
+    let run = p.up();
+    // No role trusts either yet: the lowest id is kept.
+    let (kept, gone) = if a < b { (a, b) } else { (b, a) };
+    assert!(
+        run.stderr().contains(&format!("keeping {kept}")),
+        "{}",
+        run.stderr()
+    );
+    let pools = aws.pools(&p.names().pool);
+    assert_eq!(pools.len(), 1);
+    assert_eq!(pools[0].identity_pool_id(), kept);
+    assert_ne!(kept, gone);
+    p.recorder.clear();
+    p.up();
+    assert!(p.recorder.writes().is_empty(), "{:?}", p.recorder.writes());
+    p.run(&["teardown", "--yes"]).ok();
+    assert!(aws.nothing_left(&p.name));
 }
 
 #[test]

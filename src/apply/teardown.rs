@@ -64,10 +64,11 @@ pub async fn teardown(
 ) -> Result<(), Error> {
     let iam = &clients.iam;
     let patience = Patience::new(progress, &clients.limits);
+    let extra_pools = super::extra_pool_ids(plan);
     let pool_id = observed
         .pools
         .iter()
-        .find(|p| names.owns(&p.tags))
+        .find(|p| names.owns(&p.tags) && !extra_pools.contains(&p.id.as_str()))
         .map(|p| p.id.as_str())
         .unwrap_or_default();
     // Policies someone else put on our roles were read with them: they go in
@@ -84,7 +85,7 @@ pub async fn teardown(
             _ => Ok(()),
         }
     };
-    let (a, b, c, d, e, f, g) = tokio::join!(
+    let (a, b, c, d, e, f, g, extras) = tokio::join!(
         delete_step(
             progress,
             plan,
@@ -126,8 +127,9 @@ pub async fn teardown(
             observed.unauth_role.as_ref()
         ),
         adopt,
+        super::delete_extra_pools(clients, progress, plan),
     );
-    Error::collect(vec![a, b, c, d, e, f, g.map_err(Error::from)])?;
+    Error::collect(vec![a, b, c, d, e, f, g.map_err(Error::from), extras])?;
     // The log group after the function, which would otherwise make it again.
     let (a, b, c) = tokio::join!(
         delete_step(

@@ -18,6 +18,9 @@ pub enum Kind {
     UnauthRole,
     UnauthPolicy,
     PoolRoles,
+    /// A second pool of ours (its step's name is its id), left by two runs
+    /// at once before the stack's lock existed: deleted.
+    ExtraPool,
 }
 
 impl Kind {
@@ -27,7 +30,7 @@ impl Kind {
             Kind::LogGroup => "CloudWatch log group",
             Kind::ExecPolicy => "IAM role policy",
             Kind::Function => "Lambda function",
-            Kind::IdentityPool => "Cognito identity pool",
+            Kind::IdentityPool | Kind::ExtraPool => "Cognito identity pool",
             Kind::UnauthRole => "IAM role",
             Kind::UnauthPolicy => "IAM role policy",
             Kind::PoolRoles => "identity pool roles",
@@ -157,6 +160,9 @@ pub enum Note {
         kept: Option<i32>,
         account: AccountConcurrency,
     },
+    /// Two runs at once had made more than one pool of ours: `up` keeps
+    /// the one the unauthenticated role trusts and deletes the others.
+    ExtraPools { kept: String, deleted: Vec<String> },
 }
 
 impl Note {
@@ -193,6 +199,12 @@ impl fmt::Display for Note {
                 }
                 write!(f, " Ask AWS to raise \"Concurrent executions\" (Service Quotas); the next `up` then puts the cap in place.")
             }
+            Note::ExtraPools { kept, deleted } => write!(
+                f,
+                "{} identity pools of ours were found (two runs at once made them, before the stack's lock existed): keeping {kept}, the one the unauthenticated role trusts (else the lowest id), and deleting {}",
+                deleted.len() + 1,
+                deleted.join(", ")
+            ),
         }
     }
 }

@@ -28,12 +28,13 @@ pub fn foreign_function(names: &Names, function: &FunctionState) -> Option<Owner
         .then(|| foreign("Lambda function", &names.function, names, &function.tags))
 }
 
-/// Checks that everything found under our names is ours, and returns our pool.
-/// Any foreign resource stops the command before it writes anything.
+/// Checks that everything found under our names is ours, and returns our
+/// pool and any other pools of ours (see `choose_pool`). Any foreign
+/// resource stops the command before it writes anything.
 pub fn check_ownership<'a>(
     names: &Names,
     observed: &'a Observed,
-) -> Result<Option<&'a PoolState>, Vec<OwnershipError>> {
+) -> Result<(Option<&'a PoolState>, Vec<&'a PoolState>), Vec<OwnershipError>> {
     let mut errors = Vec::new();
     for (kind, name, role) in [
         ("IAM role", &names.exec_role, &observed.exec_role),
@@ -58,14 +59,69 @@ pub fn check_ownership<'a>(
             ));
         }
     }
-    match our_pool(names, &observed.pools) {
-        Ok(pool) if errors.is_empty() => Ok(pool),
+    let trusted = observed
+        .unauth_role
+        .as_ref()
+        .filter(|r| names.owns(&r.tags))
+        .and_then(|r| trusted_pool(&r.trust));
+    match choose_pool(names, &observed.pools, trusted.as_deref()) {
+        Ok(pools) if errors.is_empty() => Ok(pools),
         Ok(_) => Err(errors),
         Err(more) => {
             errors.extend(more);
             Err(errors)
         }
     }
+}
+
+/// The pool id a trust policy's `…:aud` condition names.
+pub fn trusted_pool(trust: &serde_json::Value) -> Option<String> {
+    let statements = match &trust["Statement"] {
+        serde_json::Value::Array(list) => list.clone(),
+        one => vec![one.clone()],
+    };
+    statements.iter().find_map(|s| {
+        let equals = s["Condition"]["StringEquals"].as_object()?;
+        equals
+            .iter()
+            .find(|(key, _)| key.ends_with(":aud"))
+            .and_then(|(_, v)| v.as_str().map(str::to_string))
+    })
+}
+
+/// Our pool, and the other pools of ours beside it. Two runs at once made
+/// two pools before the stack's lock existed; the rule that repairs such a
+/// stack: keep the pool the unauthenticated role trusts (its `aud`), which
+/// the app's config names too, else the one with the lowest id; the others
+/// are deleted by `up`, and every one by `teardown`. A pool with our name but
+/// not our tags is someone else's: an error.
+pub fn choose_pool<'a>(
+    names: &Names,
+    pools: &'a [PoolState],
+    trusted: Option<&str>,
+) -> Result<(Option<&'a PoolState>, Vec<&'a PoolState>), Vec<OwnershipError>> {
+    let (mut ours, theirs): (Vec<&PoolState>, Vec<&PoolState>) =
+        pools.iter().partition(|p| names.owns(&p.tags));
+    let errors: Vec<OwnershipError> = theirs
+        .into_iter()
+        .map(|pool| {
+            let name = format!("{} ({})", pool.name, pool.id);
+            foreign("identity pool", &name, names, &pool.tags)
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    ours.sort_by(|a, b| a.id.cmp(&b.id));
+    let keep = ours
+        .iter()
+        .position(|p| Some(p.id.as_str()) == trusted)
+        .unwrap_or(0);
+    if ours.is_empty() {
+        return Ok((None, Vec::new()));
+    }
+    let keeper = ours.remove(keep);
+    Ok((Some(keeper), ours))
 }
 
 /// Whether the log group is ours: tagged as ours, or untagged while a
@@ -87,8 +143,9 @@ fn log_group_is_ours(names: &Names, observed: &Observed, group: &LogGroupState) 
     names.owns(&group.tags) || (group.tags.is_empty() && ours_stand)
 }
 
-/// Our pool among the pools with our name: none, or exactly one with our
-/// tags and no foreign one beside it.
+/// Our pool among the pools with our name, for the commands that only use
+/// it (`invoke`, `policy deployer`): none, or exactly one with our tags and
+/// no foreign one beside it; two of ours are for `up` to repair.
 pub fn our_pool<'a>(
     names: &Names,
     pools: &'a [PoolState],

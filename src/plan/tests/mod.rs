@@ -682,29 +682,69 @@ fn foreign_resources_stop_up_and_teardown() {
 }
 
 #[test]
-fn two_pools_of_ours_are_refused() {
+fn two_pools_of_ours_are_repaired_keeping_the_one_the_role_trusts() {
     let d = desired();
     let mut o = converged(&d);
+    // "eu-west-1:0-second" sorts first: the trust decides, not the order.
     o.pools.push(PoolState {
-        id: "eu-west-1:second".into(),
+        id: "eu-west-1:0-second".into(),
         ..our_pool(&d)
     });
-    for errors in [
-        up(&d, &o, &code()).unwrap_err(),
-        teardown(&d.names, &o).unwrap_err(),
-    ] {
-        match &errors[..] {
-            [OwnershipError::DuplicatePools { name, count, ids }] => {
-                assert_eq!(name, "shop-dev");
-                assert_eq!(*count, 2);
-                assert!(
-                    ids.contains(POOL_ID) && ids.contains("eu-west-1:second"),
-                    "{ids}"
-                );
-            }
-            other => panic!("expected DuplicatePools, got {other:?}"),
+    let plan = up(&d, &o, &code()).unwrap();
+    let deletes: Vec<(&Kind, &str)> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::Delete)
+        .map(|s| (&s.kind, s.name.as_str()))
+        .collect();
+    assert_eq!(deletes, [(&Kind::ExtraPool, "eu-west-1:0-second")]);
+    assert!(matches!(
+        &plan.notes[..],
+        [Note::ExtraPools { kept, deleted }] if kept == POOL_ID && deleted == &["eu-west-1:0-second".to_string()]
+    ));
+    // Nothing else changes: the kept pool is the converged stack's.
+    assert_eq!(plan.counts(), (0, 0, 1));
+    // Without a trust to go by (no unauthenticated role yet): the lowest id.
+    o.unauth_role = None;
+    let plan = up(&d, &o, &code()).unwrap();
+    let deleted: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.kind == Kind::ExtraPool)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(deleted, [POOL_ID]);
+    // Teardown deletes every pool of ours.
+    let o = {
+        let mut o = converged(&d);
+        o.pools.push(PoolState {
+            id: "eu-west-1:0-second".into(),
+            ..our_pool(&d)
+        });
+        o
+    };
+    let plan = teardown(&d.names, &o).unwrap();
+    let pools: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| matches!(s.kind, Kind::IdentityPool | Kind::ExtraPool))
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(pools, ["shop-dev", "eu-west-1:0-second"]);
+    // The commands that only use the pool still refuse to guess.
+    match &our_pool_of(&d, &o)[..] {
+        [OwnershipError::DuplicatePools { count: 2, ids, .. }] => {
+            assert!(
+                ids.contains(POOL_ID) && ids.contains("eu-west-1:0-second"),
+                "{ids}"
+            )
         }
+        other => panic!("expected DuplicatePools, got {other:?}"),
     }
+}
+
+fn our_pool_of(d: &Desired, o: &Observed) -> Vec<OwnershipError> {
+    crate::plan::our_pool(&d.names, &o.pools).unwrap_err()
 }
 
 #[test]
