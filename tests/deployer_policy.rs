@@ -373,11 +373,10 @@ impl Deployer {
     }
 }
 
-/// The printed deployer policy for the project (pinned to its pool once it exists).
+/// The printed deployer policy for the project (pinned to its pool once it
+/// exists, with the roles mapped on it), read with an administrator's keys.
 fn printed_policy(p: &Project) -> serde_json::Value {
-    let run = p
-        .run(&["policy", "deployer", "--account-id", "123456789012"])
-        .ok();
+    let run = p.run(&["policy", "deployer"]).ok();
     serde_json::from_str(&run.stdout()).unwrap()
 }
 
@@ -409,12 +408,53 @@ fn scenario(
     step(&["update-code"])?;
     std::fs::write(&main, source).unwrap();
     make_drift(aws, p, &format!("{}-extra", p.name));
+    // A role of the user's own for signed-in users, mapped on our pool: `up`
+    // passes it back with ours, and the printed policy lets it.
+    let signed_in = aws
+        .block(
+            aws.iam
+                .create_role()
+                .role_name(format!("{}-signed-in", p.name))
+                .assume_role_policy_document(json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Federated": "cognito-identity.amazonaws.com"}, "Action": "sts:AssumeRoleWithWebIdentity"}]}).to_string())
+                .send(),
+        )
+        .unwrap();
+    let pool = aws.pools(&p.names().pool)[0].identity_pool_id().to_string();
+    aws.block(
+        aws.cognito
+            .set_identity_pool_roles()
+            .identity_pool_id(&pool)
+            .roles(
+                "unauthenticated",
+                "arn:aws:iam::123456789012:role/someone-else",
+            )
+            .roles("authenticated", signed_in.role().unwrap().arn())
+            .send(),
+    )
+    .unwrap();
+    deployer.set_policy(aws, &edit(printed_policy(p)));
     p.write_config(&Settings {
         memory_mb: 256,
         reserved_concurrency: None,
         ..Settings::default()
     });
     step(&["up", "--yes"])?;
+    let roles = aws
+        .block(
+            aws.cognito
+                .get_identity_pool_roles()
+                .identity_pool_id(&pool)
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(
+        roles
+            .roles()
+            .and_then(|r| r.get("authenticated"))
+            .map(String::as_str),
+        Some(signed_in.role().unwrap().arn()),
+        "the user's own mapping is kept"
+    );
     p.write_config(&Settings::default());
     step(&["teardown", "--yes"])?;
     Ok(())

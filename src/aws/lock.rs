@@ -34,71 +34,45 @@ pub async fn acquire(
 ) -> Result<Option<Holder>, AwsError> {
     let mut tags: HashMap<String, String> = tags.clone().into_iter().collect();
     tags.insert(TAG_HOLDER.to_string(), who.to_string());
-    match logs
-        .create_log_group()
-        .log_group_name(name)
-        .set_tags(Some(tags))
-        .send()
-        .await
-    {
-        Ok(_) => Ok(None),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_resource_already_exists_exception()) =>
+    // Released between a refused create and the read: try again (a few times).
+    for _ in 0..3 {
+        match logs
+            .create_log_group()
+            .log_group_name(name)
+            .set_tags(Some(tags.clone()))
+            .send()
+            .await
         {
-            // Released between the two calls: free again, but not ours yet.
-            Ok(Some(find(logs, name).await?.unwrap_or(Holder {
-                who: "a run that has just finished".into(),
-                since_ms: 0,
-            })))
+            Ok(_) => return Ok(None),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_already_exists_exception()) =>
+            {
+                if let Some(holder) = find(logs, name).await? {
+                    return Ok(Some(holder));
+                }
+            }
+            Err(e) => return Err(super::failed(format!("taking the lock {name}"), e)),
         }
-        Err(e) => Err(super::failed(format!("taking the lock {name}"), e)),
     }
+    Ok(Some(Holder {
+        who: "runs that keep taking and giving it back".into(),
+        since_ms: 0,
+    }))
 }
 
 /// Who holds the lock, if anyone.
 pub async fn find(logs: &Client, name: &str) -> Result<Option<Holder>, AwsError> {
-    let action = format!("reading the lock {name}");
-    let groups: Vec<_> = logs
-        .describe_log_groups()
-        .log_group_name_prefix(name)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| super::failed(action.clone(), e))?;
-    let Some(group) = groups
-        .into_iter()
-        .find(|g| g.log_group_name() == Some(name))
-    else {
-        return Ok(None);
-    };
-    let since_ms = group.creation_time().unwrap_or_default();
-    let arn = group
-        .log_group_arn()
-        .map(str::to_string)
-        .or_else(|| group.arn().map(|a| a.trim_end_matches(":*").to_string()))
-        .unwrap_or_default();
-    let who = match logs
-        .list_tags_for_resource()
-        .resource_arn(&arn)
-        .send()
-        .await
-    {
-        Ok(out) => out
-            .tags()
-            .and_then(|t| t.get(TAG_HOLDER).cloned())
-            .unwrap_or_else(|| "an unnamed run".into()),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_resource_not_found_exception()) =>
-        {
-            return Ok(None)
-        }
-        Err(e) => return Err(super::failed(action, e)),
-    };
-    Ok(Some(Holder { who, since_ms }))
+    Ok(super::log_group::read(logs, name)
+        .await?
+        .map(|found| Holder {
+            who: found
+                .tags
+                .get(TAG_HOLDER)
+                .cloned()
+                .unwrap_or_else(|| "an unnamed run".into()),
+            since_ms: found.created_ms,
+        }))
 }
 
 /// Gives the lock back (or breaks another's); a missing lock is success.

@@ -16,8 +16,28 @@ fn bare_arn(arn: &str) -> String {
     arn.strip_suffix(":*").unwrap_or(arn).to_string()
 }
 
+/// A log group as read: its ARN (without `:*`), retention, creation time
+/// (ms since the epoch, set by AWS) and tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Found {
+    pub arn: String,
+    pub retention_days: Option<i32>,
+    pub created_ms: i64,
+    pub tags: BTreeMap<String, String>,
+}
+
 /// Reads the group, its retention and its tags; a missing group is `None`.
 pub async fn find(logs: &Client, name: &str) -> Result<Option<LogGroupState>, AwsError> {
+    Ok(read(logs, name).await?.map(|found| LogGroupState {
+        arn: found.arn,
+        retention_days: found.retention_days,
+        tags: found.tags,
+    }))
+}
+
+/// Reads the group with exactly this name (and its tags); a missing group,
+/// or one deleted between the two reads, is `None`.
+pub async fn read(logs: &Client, name: &str) -> Result<Option<Found>, AwsError> {
     let action = format!("reading CloudWatch Logs Log Group ({name})");
     let groups: Vec<_> = logs
         .describe_log_groups()
@@ -66,9 +86,10 @@ pub async fn find(logs: &Client, name: &str) -> Result<Option<LogGroupState>, Aw
         }
         Err(e) => return Err(super::failed(action, e)),
     };
-    Ok(Some(LogGroupState {
+    Ok(Some(Found {
         arn,
         retention_days: group.retention_in_days(),
+        created_ms: group.creation_time().unwrap_or_default(),
         tags,
     }))
 }

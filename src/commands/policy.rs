@@ -53,10 +53,11 @@ pub async fn deployer(
     pool_id: Option<&str>,
 ) -> Result<(), Error> {
     let names = Names::new(&config.project, &config.stage);
-    let (account, pool_id) = match account_id {
+    let (account, pool_id, mapped) = match account_id {
         Some(id) => (
             given_account(cli, id, partition)?,
             pool_id.map(str::to_string),
+            Vec::new(),
         ),
         None => {
             let clients = aws::connect(&Connect {
@@ -67,25 +68,36 @@ pub async fn deployer(
             .await?;
             // The account, and our pool (which, when it exists, pins the
             // pool statements to it), read at once.
-            let pools = async {
-                match pool_id {
-                    Some(_) => Ok(Vec::new()),
-                    None => identity_pool::find(&clients.cognito, &names.pool, false).await,
-                }
-            };
+            // With their roles: `up` passes back the roles the user mapped.
+            let pools = identity_pool::find(&clients.cognito, &names.pool, true);
             let (account, pools) =
                 tokio::join!(account::find(&clients.sts, &clients.region), pools);
             let (account, pools) = (account?, pools?);
-            let pool = match pool_id {
-                Some(id) => Some(id.to_string()),
-                None => plan::our_pool(&names, &pools)
-                    .map_err(super::deploy::ownership)?
-                    .map(|p| p.id.clone()),
-            };
-            (account, pool)
+            let ours = plan::our_pool(&names, &pools).map_err(super::deploy::ownership)?;
+            let unauth_suffix = format!(":role/{}", names.unauth_role);
+            let mapped: Vec<String> = ours
+                .and_then(|p| p.roles.as_ref())
+                .map(|r| {
+                    r.roles
+                        .values()
+                        .filter(|arn| !arn.ends_with(&unauth_suffix))
+                        .cloned()
+                        .collect()
+                })
+                .unwrap_or_default();
+            let pool = pool_id
+                .map(str::to_string)
+                .or_else(|| ours.map(|p| p.id.clone()));
+            (account, pool, mapped)
         }
     };
-    let doc = deployer::policy(&names, &account, pool_id.as_deref());
+    let doc = deployer::policy(&names, &account, pool_id.as_deref(), &mapped);
+    if !mapped.is_empty() {
+        progress.note(&format!(
+            "the pool also maps {}: `up` passes them back with its own role, so the policy may pass them to Cognito Identity too",
+            mapped.join(", ")
+        ));
+    }
     match &pool_id {
         Some(id) => progress.note(&format!(
             "pinned to identity pool {id}: the holder may tag and change that pool only. After a teardown, the next up makes a new pool: print this policy again before it"

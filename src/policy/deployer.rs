@@ -94,7 +94,10 @@ pub const UNSCOPED_ACTIONS: &[&str] = &[
 /// pool carrying our tags in the request, which also lets the holder put our
 /// tags on another pool, and then change it: print the policy again once the
 /// pool exists.
-pub fn policy(names: &Names, account: &Account, pool_id: Option<&str>) -> Value {
+/// `mapped`: roles other than ours that the pool maps (an authenticated
+/// role the user set up): `up` sends them back with ours in
+/// `SetIdentityPoolRoles`, which needs `iam:PassRole` for every role it names.
+pub fn policy(names: &Names, account: &Account, pool_id: Option<&str>, mapped: &[String]) -> Value {
     let Account {
         partition,
         account_id,
@@ -128,7 +131,7 @@ pub fn policy(names: &Names, account: &Account, pool_id: Option<&str>) -> Value 
         format!("aws:RequestTag/{TAG_PROJECT}"): names.project,
         format!("aws:RequestTag/{TAG_STAGE}"): names.stage,
     });
-    json!({
+    let mut doc = json!({
         "Version": "2012-10-17",
         "Statement": [
             {
@@ -209,7 +212,19 @@ pub fn policy(names: &Names, account: &Account, pool_id: Option<&str>) -> Value 
                 "Resource": "*"
             }
         ]
-    })
+    });
+    if !mapped.is_empty() {
+        if let Some(list) = doc["Statement"].as_array_mut() {
+            list.push(json!({
+                "Sid": "PassTheRolesMappedOnOurPool",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": mapped,
+                "Condition": {"StringEquals": {"iam:PassedToService": cognito}}
+            }));
+        }
+    }
+    doc
 }
 
 #[cfg(test)]

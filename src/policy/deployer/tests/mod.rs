@@ -40,7 +40,7 @@ fn statement<'a>(doc: &'a Value, sid: &str) -> &'a Value {
 #[test]
 fn resources_are_our_roles_function_and_log_group_only() {
     let names = Names::new("shop", "prod");
-    let doc = policy(&names, &account("aws", "eu-west-1"), None);
+    let doc = policy(&names, &account("aws", "eu-west-1"), None, &[]);
     assert_eq!(
         statement(&doc, "OurRoles")["Resource"],
         json!([
@@ -101,7 +101,7 @@ fn each_role_is_passed_only_to_its_own_service() {
             json!(["cognito-identity.amazonaws.com"]),
         ),
     ] {
-        let doc = policy(&names, &account(partition, region), None);
+        let doc = policy(&names, &account(partition, region), None, &[]);
         let exec = statement(&doc, "PassTheExecutionRoleToLambda");
         assert_eq!(exec["Action"], "iam:PassRole");
         assert_eq!(
@@ -138,6 +138,7 @@ fn actions_lists_every_allowed_action_once() {
         &Names::new("shop", "dev"),
         &account("aws", "us-east-1"),
         None,
+        &[],
     );
     let all = actions(&doc);
     for a in [
@@ -161,7 +162,7 @@ fn actions_lists_every_allowed_action_once() {
 fn once_the_pool_exists_tagging_and_changing_pools_is_pinned_to_it() {
     let names = Names::new("shop", "dev");
     let pool = "eu-west-1:11111111-2222-3333-4444-555555555555";
-    let doc = policy(&names, &account("aws", "eu-west-1"), Some(pool));
+    let doc = policy(&names, &account("aws", "eu-west-1"), Some(pool), &[]);
     let arn = format!("arn:aws:cognito-identity:eu-west-1:123456789012:identitypool/{pool}");
     assert_eq!(statement(&doc, "TagOurPool")["Resource"], arn);
     assert_eq!(statement(&doc, "ChangeOnlyOurPool")["Resource"], arn);
@@ -177,6 +178,39 @@ fn once_the_pool_exists_tagging_and_changing_pools_is_pinned_to_it() {
     }
     // Before the pool exists, tagging at creation must be open to any pool
     // tagged as ours in the request.
-    let first = policy(&names, &account("aws", "eu-west-1"), None);
+    let first = policy(&names, &account("aws", "eu-west-1"), None, &[]);
     assert_eq!(statement(&first, "TagOurPool")["Resource"], "*");
+}
+
+#[test]
+fn roles_the_user_mapped_on_our_pool_may_be_passed_back_to_cognito_only() {
+    let names = Names::new("shop", "dev");
+    let mapped = vec!["arn:aws:iam::123456789012:role/shop-signed-in".to_string()];
+    let doc = policy(
+        &names,
+        &account("aws", "eu-west-1"),
+        Some("eu-west-1:pool"),
+        &mapped,
+    );
+    let statement = doc["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "PassTheRolesMappedOnOurPool")
+        .expect("a statement for the mapped roles");
+    assert_eq!(statement["Action"], "iam:PassRole");
+    assert_eq!(statement["Resource"], serde_json::json!(mapped));
+    assert!(
+        statement["Condition"]["StringEquals"]["iam:PassedToService"]
+            .to_string()
+            .contains("cognito-identity.amazonaws.com")
+    );
+    // Without such roles there is no such statement.
+    let doc = policy(
+        &names,
+        &account("aws", "eu-west-1"),
+        Some("eu-west-1:pool"),
+        &[],
+    );
+    assert!(!doc.to_string().contains("PassTheRolesMappedOnOurPool"));
 }
