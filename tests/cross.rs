@@ -333,3 +333,76 @@ fn a_missing_qemu_or_sysroot_is_named_for_local_runs() {
     );
     assert!(p.recorder.calls().is_empty());
 }
+
+/// Two zig builds at once on one machine would make one fail with "Text
+/// file busy" (cargo-zigbuild rewrites its `zig cc` wrapper scripts while
+/// the other build runs them): a build waits for the one holding the lock.
+#[test]
+fn a_zig_build_waits_for_another_one_on_this_machine() {
+    aarch64_target();
+    let p = Project::new("armzigwait");
+    arm64(&p);
+    // The machine's own lock, where backend-ctl looks for it (another zig
+    // build of these tests waits a moment too, as it should). A cache folder
+    // of the test's own would move zig's and cargo-zigbuild's caches with it.
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache"))
+        .join("backend-ctl");
+    std::fs::create_dir_all(&cache).unwrap();
+    let held = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(cache.join("zigbuild.lock"))
+        .unwrap();
+    held.lock().unwrap();
+    let mut child = p
+        .command(&[
+            "invoke",
+            "--local",
+            "--payload",
+            r#"{"firstName": "Ada", "lastName": "Lovelace"}"#,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufRead::lines(std::io::BufReader::new(stderr)).map_while(Result::ok) {
+            all.push_str(&line);
+            all.push('\n');
+            let _ = tx.send(all.clone());
+        }
+        all
+    });
+    let waiting = std::time::Instant::now();
+    let mut seen = String::new();
+    while !seen.contains("waiting for another zig build") {
+        seen = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("no wait announced: {seen}"));
+    }
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the build went on while another held the lock"
+    );
+    assert!(!seen.contains("built "), "{seen}");
+    drop(held);
+    let out = child.wait_with_output().unwrap();
+    let stderr = reader.join().unwrap();
+    assert!(
+        out.status.success(),
+        "after the lock was released: {stderr}"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        r#"{"greetings":"Hello, Ada Lovelace."}"#
+    );
+    assert!(waiting.elapsed() >= std::time::Duration::from_secs(2));
+}

@@ -149,6 +149,11 @@ fn build_binary(
             command.arg("build");
         }
     }
+    // Held until the build ends (dropped with this function's locals).
+    let _zig_lock = match way {
+        Some(way) if way.zig => zig_lock(progress),
+        _ => None,
+    };
     let mut child = command
         .arg("--manifest-path")
         .arg(&manifest)
@@ -184,6 +189,38 @@ fn build_binary(
             "cargo built no binary named `{bin}`\n  hint: name the handler's binary `{bin}` ([[bin]] name = \"{bin}\"), or set [handler] binary"
         ))
     })
+}
+
+/// One `cargo zigbuild` at a time on this machine. cargo-zigbuild rewrites
+/// its `zig cc` wrapper scripts in one cache folder per user and then runs
+/// them; a second build rewriting a script while the first runs it makes
+/// the first fail with "Text file busy" (ETXTBSY), which two `backend-ctl`
+/// runs at once (say, `dev` and `up`) would hit. Cargo's own lock on the
+/// target folder comes too late: the scripts are written before cargo
+/// starts. The lock is advisory and best effort: where its file cannot be
+/// made, the build goes on without it.
+fn zig_lock(progress: &Progress) -> Option<std::fs::File> {
+    let dir = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir)
+        .join("backend-ctl");
+    std::fs::create_dir_all(&dir).ok()?;
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("zigbuild.lock"))
+        .ok()?;
+    match file.try_lock() {
+        Ok(()) => Some(file),
+        Err(std::fs::TryLockError::WouldBlock) => {
+            progress.note("waiting for another zig build on this machine to finish");
+            file.lock().ok().map(|()| file)
+        }
+        Err(std::fs::TryLockError::Error(_)) => None,
+    }
 }
 
 /// Whether the handler's manifest defines our size-oriented profile.
