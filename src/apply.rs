@@ -4,6 +4,7 @@
 //! {its policy, pool roles}; `teardown` the other way round.
 
 mod function;
+pub mod release;
 mod teardown;
 
 pub use teardown::teardown;

@@ -63,6 +63,20 @@ pub enum Command {
         #[command(flatten)]
         lock: LockFlags,
     },
+    /// Point the alias the app calls back at the release before (or at
+    /// --to VERSION), in one write that a concurrent release cannot be lost to.
+    Rollback {
+        /// The published version to go to (default: the one the alias
+        /// pointed at before the last release).
+        #[arg(long, value_name = "VERSION")]
+        to: Option<u64>,
+        /// Show where the alias would go; change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// List the function's published versions (number, date, code hash,
+    /// size, description) and the aliases that point at them.
+    Versions,
     /// Delete everything this project and stage owns, and nothing else.
     Teardown {
         /// Delete without asking (needed when stdin is not a terminal).

@@ -21,6 +21,12 @@ pub const MAX_ROLE_NAME: usize = 64;
 pub const LONGEST_SUFFIX: &str = "-unauth";
 /// Log retention when the config sets none.
 pub const DEFAULT_RETENTION_DAYS: u32 = 30;
+/// How many published versions a release keeps (besides any an alias
+/// points to and the rollback target).
+pub const KEEP_VERSIONS: std::ops::RangeInclusive<u32> = 1..=100;
+pub const DEFAULT_KEEP_VERSIONS: u32 = 5;
+/// The alias the app calls when the config names none.
+pub const DEFAULT_ALIAS: &str = "live";
 
 /// The CPU the function runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -76,6 +82,11 @@ macro_rules! bounded {
 }
 
 bounded!(MemoryMb, MEMORY_MB, "memory_mb (MB)");
+bounded!(
+    KeepVersions,
+    KEEP_VERSIONS,
+    "keep_versions (published versions kept after a release)"
+);
 bounded!(TimeoutS, TIMEOUT_S, "timeout_s (seconds)");
 bounded!(
     ReservedConcurrency,
@@ -93,6 +104,20 @@ impl TryFrom<String> for Name {
     type Error = String;
     fn try_from(s: String) -> Result<Self, String> {
         check_name(&s).map(|()| Name(s))
+    }
+}
+
+/// The alias the app calls, checked as Lambda checks alias names.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub struct AliasName(pub String);
+
+impl TryFrom<String> for AliasName {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        checks::check_alias(&s)
+            .map(|()| AliasName(s))
+            .map_err(|m| format!("alias: {m}"))
     }
 }
 
@@ -169,6 +194,10 @@ struct RawFunction {
     log_retention_days: RetentionDays,
     #[serde(default)]
     environment: BTreeMap<String, String>,
+    #[serde(default = "default_alias")]
+    alias: AliasName,
+    #[serde(default = "default_keep_versions")]
+    keep_versions: KeepVersions,
 }
 
 impl Default for RawFunction {
@@ -180,8 +209,17 @@ impl Default for RawFunction {
             reserved_concurrency: None,
             log_retention_days: default_retention(),
             environment: BTreeMap::new(),
+            alias: default_alias(),
+            keep_versions: default_keep_versions(),
         }
     }
+}
+
+fn default_alias() -> AliasName {
+    AliasName(DEFAULT_ALIAS.into())
+}
+fn default_keep_versions() -> KeepVersions {
+    KeepVersions(DEFAULT_KEEP_VERSIONS)
 }
 
 fn default_arch() -> Architecture {
@@ -242,6 +280,10 @@ pub struct Config {
     pub reserved_concurrency: Option<u32>,
     pub log_retention_days: u32,
     pub environment: BTreeMap<String, String>,
+    /// The alias the app calls; each release moves it to a new version.
+    pub alias: String,
+    /// Published versions kept after a release (plus aliased ones and the rollback target).
+    pub keep_versions: u32,
     pub app_config_path: Option<PathBuf>,
     /// Extra execution-policy statements (`policies/execution.json`), not yet rendered.
     pub extra_statements: Vec<serde_json::Value>,
@@ -317,6 +359,8 @@ pub fn parse(text: &str, path: &Path, stage: &str) -> Result<Config, InputError>
         reserved_concurrency: raw.function.reserved_concurrency.map(|r| r.0),
         log_retention_days: raw.function.log_retention_days.0,
         environment: raw.function.environment,
+        alias: raw.function.alias.0,
+        keep_versions: raw.function.keep_versions.0,
         app_config_path: raw
             .app
             .stages

@@ -90,6 +90,19 @@ pub struct Code {
     pub zip: Vec<u8>,
     /// base64(SHA-256(zip)), as Lambda reports `CodeSha256`.
     pub sha256: String,
+    /// The git commit the handler was built from, when it is in a work
+    /// tree (with " (uncommitted changes)" when it differs from it).
+    pub source: Option<String>,
+}
+
+impl Code {
+    /// The description of a version published from this code.
+    pub fn describe(&self) -> String {
+        match &self.source {
+            Some(source) => format!("backend-ctl: CodeSha256 {}, git {source}", self.sha256),
+            None => format!("backend-ctl: CodeSha256 {}", self.sha256),
+        }
+    }
 }
 
 /// Everything `up` converges to.
@@ -101,6 +114,11 @@ pub struct Desired {
     pub exec_policy: Value,
     pub function: FunctionSpec,
     pub function_arn: String,
+    /// The alias the app calls, and its ARN: the one resource the app's
+    /// identity may invoke.
+    pub alias: String,
+    pub alias_arn: String,
+    pub keep_versions: u32,
     pub invoke_policy: Value,
     pub log_retention_days: u32,
 }
@@ -143,12 +161,16 @@ impl Desired {
         let exec_policy =
             policy::exec_policy(account, &names.function, &config.extra_statements, &vars);
         let function_arn = names.function_arn(account);
+        let alias_arn = format!("{function_arn}:{}", config.alias);
         Desired {
             exec_trust: policy::exec_trust(),
             exec_policy,
             function: function_spec(config),
-            invoke_policy: policy::invoke_policy(&function_arn),
+            invoke_policy: policy::invoke_policy(&alias_arn),
             function_arn,
+            alias: config.alias.clone(),
+            alias_arn,
+            keep_versions: config.keep_versions,
             log_retention_days: config.log_retention_days,
             names,
             account: account.clone(),

@@ -123,6 +123,9 @@ pub enum InputError {
     Flag { flag: &'static str, message: String },
     #[error("{0}")]
     NeedsConfirmation(String),
+    /// `rollback` has nowhere to go (or `--to` names no version).
+    #[error("{0}")]
+    Rollback(String),
 }
 
 /// The handler crate did not give a binary that Lambda can run.

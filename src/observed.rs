@@ -56,6 +56,58 @@ pub struct FunctionState {
     pub last_update_status: String,
 }
 
+/// A published version of the function (`ListVersionsByFunction`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionState {
+    pub number: u64,
+    /// Its code and configuration, frozen when it was published (its
+    /// `tags`, `reserved_concurrency` and states are not read).
+    pub config: FunctionState,
+    pub code_size: i64,
+    pub description: String,
+    pub last_modified: String,
+}
+
+/// An alias of the function (`ListAliases`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AliasState {
+    pub name: String,
+    /// A version number, or `$LATEST`.
+    pub function_version: String,
+    pub description: String,
+    pub revision_id: String,
+    /// Versions that get a share of the alias's calls, and their weights.
+    pub weights: BTreeMap<String, f64>,
+}
+
+impl AliasState {
+    /// The version it points to, when that is a published version.
+    pub fn version(&self) -> Option<u64> {
+        self.function_version.parse().ok()
+    }
+}
+
+/// The function's published versions (oldest first) and its aliases.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Releases {
+    pub versions: Vec<VersionState>,
+    pub aliases: Vec<AliasState>,
+}
+
+impl Releases {
+    pub fn alias(&self, name: &str) -> Option<&AliasState> {
+        self.aliases.iter().find(|a| a.name == name)
+    }
+
+    pub fn version(&self, number: u64) -> Option<&VersionState> {
+        self.versions.iter().find(|v| v.number == number)
+    }
+
+    pub fn newest(&self) -> Option<&VersionState> {
+        self.versions.iter().max_by_key(|v| v.number)
+    }
+}
+
 /// An identity pool with one of our names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PoolState {
@@ -101,6 +153,8 @@ pub struct Observed {
     pub account: Account,
     pub exec_role: Option<RoleState>,
     pub function: Option<FunctionState>,
+    /// The function's versions and aliases (none when it does not exist).
+    pub releases: Releases,
     /// Every pool named like ours, owned or not.
     pub pools: Vec<PoolState>,
     pub unauth_role: Option<RoleState>,

@@ -21,6 +21,9 @@ pub struct Summary {
     pub region: String,
     pub function_name: String,
     pub function_arn: String,
+    /// The alias the app calls (its qualifier) and its ARN.
+    pub alias: String,
+    pub alias_arn: String,
     pub identity_pool_id: String,
     pub execution_role_arn: String,
     pub unauthenticated_role_arn: String,
@@ -31,11 +34,13 @@ pub struct Summary {
 impl Summary {
     pub fn text(&self) -> String {
         let mut out = format!(
-            "project            {} (stage {})\nregion             {}\nfunction           {}\nidentity pool      {}\nexecution role     {}\nunauthenticated    {}\n",
+            "project            {} (stage {})\nregion             {}\nfunction           {}\nthe app calls      {} (alias {})\nidentity pool      {}\nexecution role     {}\nunauthenticated    {}\n",
             self.project,
             self.stage,
             self.region,
             self.function_arn,
+            self.alias_arn,
+            self.alias,
             self.identity_pool_id,
             self.execution_role_arn,
             self.unauthenticated_role_arn
@@ -65,12 +70,17 @@ pub fn merge_app_config(existing: Option<Value>, summary: &Summary) -> Value {
             ("Region", json!(summary.region)),
         ],
     );
+    // The legacy section has no qualifier of its own: the name carries the
+    // alias (`name:alias`, which Lambda's Invoke accepts as FunctionName).
     set_path(
         &mut doc,
         &["LambdaInvoker", "Default"],
         &[
             ("Region", json!(summary.region)),
-            ("FunctionName", json!(summary.function_name)),
+            (
+                "FunctionName",
+                json!(format!("{}:{}", summary.function_name, summary.alias)),
+            ),
         ],
     );
     set_path(
@@ -80,6 +90,7 @@ pub fn merge_app_config(existing: Option<Value>, summary: &Summary) -> Value {
             ("Region", json!(summary.region)),
             ("IdentityPoolId", json!(summary.identity_pool_id)),
             ("FunctionName", json!(summary.function_name)),
+            ("Qualifier", json!(summary.alias)),
             ("Project", json!(summary.project)),
             ("Stage", json!(summary.stage)),
         ],

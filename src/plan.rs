@@ -3,6 +3,7 @@
 
 mod model;
 mod ownership;
+pub mod release;
 
 pub use model::{Action, Change, Kind, Note, Plan, Step};
 pub use ownership::{check_ownership, foreign_function, our_pool};
@@ -213,6 +214,15 @@ pub fn up(
             }
         },
     });
+    let latest_unchanged = found.is_some() && plan_keeps_function(&steps);
+    let release = release::plan(
+        &observed.releases,
+        &desired.alias,
+        desired.keep_versions,
+        &release::expected(&desired.function, &exec_role_arn, &code.sha256),
+        latest_unchanged,
+    );
+    steps.extend(release::steps(&release, &desired.alias));
     // A pool about to be created has no id yet: the role's trust will change.
     let trust = pool.map(|p| desired.unauth_trust(&p.id));
     steps.push(role_step(
@@ -256,8 +266,24 @@ pub fn up(
     Ok(Plan {
         steps,
         reserve_on_create,
+        release,
         notes,
     })
+}
+
+/// Whether the plan leaves `$LATEST`'s code and configuration as they are
+/// (a change of the reservation alone does not touch them).
+fn plan_keeps_function(steps: &[Step]) -> bool {
+    steps
+        .iter()
+        .filter(|s| s.kind == Kind::Function)
+        .all(|s| match &s.action {
+            Action::Keep => true,
+            Action::Update(changes) => changes
+                .iter()
+                .all(|c| !c.is_function_config() && !c.is_function_code()),
+            _ => false,
+        })
 }
 
 /// The log group: created with our tags and retention, its retention put

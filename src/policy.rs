@@ -121,14 +121,19 @@ pub fn unauth_trust(account: &Account, pool_id: &str) -> Value {
     })
 }
 
-/// The unauthenticated role's policy: invoke our function, nothing else.
-pub fn invoke_policy(function_arn: &str) -> Value {
+/// The unauthenticated role's policy: invoke the alias the app calls,
+/// nothing else. Lambda authorizes a call of `fn:live` against the
+/// qualified ARN (aws/aws-cdk#19273), so this allows exactly the alias:
+/// not `$LATEST`, not a version number, not the bare name. Were the bare
+/// ARN allowed too, anyone holding the pool id could call `$LATEST` and
+/// step around a rollback.
+pub fn invoke_policy(alias_arn: &str) -> Value {
     json!({
         "Version": "2012-10-17",
         "Statement": [{
             "Effect": "Allow",
             "Action": "lambda:InvokeFunction",
-            "Resource": function_arn
+            "Resource": alias_arn
         }]
     })
 }

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::proxy::Faults;
-use common::{Aws, Project};
+use common::{Aws, Project, FAST};
 use serde_json::Value;
 
 /// Seeded runs per operation (50 unless FAULT_RUNS says otherwise).
@@ -18,12 +18,6 @@ fn runs() -> u64 {
         .and_then(|v| v.parse().ok())
         .unwrap_or(50)
 }
-
-/// Short timeouts and back-offs, so that stalls and retries are quick.
-const FAST: &[(&str, Option<&str>)] = &[
-    ("BACKEND_CTL_RETRY_BACKOFF_MS", Some("10")),
-    ("BACKEND_CTL_ATTEMPT_TIMEOUT_MS", Some("1000")),
-];
 
 fn faults(seed: u64) -> Faults {
     Faults {

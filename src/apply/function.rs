@@ -1,6 +1,7 @@
 //! The function's part of `up`: create it and wait until it is Active, or
 //! wait out an earlier change and update configuration and code, each waited
-//! out; then its reservation, as far as the account can spare one.
+//! out; then its reservation, as far as the account can spare one; then
+//! the release (a version, the alias moved, old versions pruned).
 
 use crate::aws::function::{self, Wait};
 use crate::aws::Clients;
@@ -101,6 +102,8 @@ pub async fn chain(
             }
         }
     }
+    // Once $LATEST holds the code and configuration: the release.
+    super::release::run(clients, progress, name, &plan.release, code).await?;
     Ok(())
 }
 

@@ -9,6 +9,7 @@ pub mod lock;
 pub mod log_events;
 pub mod log_group;
 pub mod pool_roles;
+pub mod release;
 pub mod retry;
 pub mod role;
 pub mod role_policy;

@@ -1,4 +1,4 @@
-//! `plan`, `up`, `update-code` and `teardown`: each reads its input, builds,
+//! `plan`, `up` and `teardown`: each reads its input, builds,
 //! observes, plans and applies, in that order, so that bad input and failed
 //! builds stop before any AWS write.
 
@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::lock;
 use crate::apply;
-use crate::aws::{account, function, identity_pool, log_group, role, Clients};
+use crate::aws::{account, function, identity_pool, log_group, release, role, Clients};
 use crate::cli::{Cli, LockFlags, Output};
 use crate::config::Config;
 use crate::desired::{Code, Desired, Names};
@@ -38,7 +38,14 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
             Ok(None)
         }
     };
-    let (account, exec_role, unauth_role, function, pools, group, concurrency) = tokio::join!(
+    let releases = async {
+        if for_up {
+            release::find(&clients.lambda, &names.function).await
+        } else {
+            Ok(Default::default())
+        }
+    };
+    let (account, exec_role, unauth_role, function, pools, group, concurrency, releases) = tokio::join!(
         account::find(&clients.sts, &clients.region),
         role::find(&clients.iam, &names.exec_role, &names.exec_policy),
         role::find(&clients.iam, &names.unauth_role, &names.unauth_policy),
@@ -46,6 +53,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
         identity_pool::find(&clients.cognito, &names.pool, for_up),
         log_group::find(&clients.logs, &names.log_group),
         concurrency,
+        releases,
     );
     let mut errors = Vec::new();
     let mut keep = |e: crate::error::AwsError| errors.push(Error::from(e));
@@ -56,6 +64,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
     let pools = pools.map_err(&mut keep).ok();
     let group = group.map_err(&mut keep).ok();
     let concurrency = concurrency.map_err(&mut keep).ok();
+    let releases = releases.map_err(&mut keep).ok();
     let (
         Some(account),
         Some(exec_role),
@@ -64,6 +73,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
         Some(pools),
         Some(log_group),
         Some(concurrency),
+        Some(releases),
     ) = (
         account,
         exec_role,
@@ -72,6 +82,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
         pools,
         group,
         concurrency,
+        releases,
     )
     else {
         return Err(Error::all(errors));
@@ -84,6 +95,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
         pools,
         log_group,
         concurrency,
+        releases,
     })
 }
 
@@ -239,6 +251,8 @@ pub async fn up(
         region: clients.region.clone(),
         function_name: names.function.clone(),
         function_arn: desired.function_arn.clone(),
+        alias: desired.alias.clone(),
+        alias_arn: desired.alias_arn.clone(),
         identity_pool_id: pool_id,
         execution_role_arn: plan::role_arn(&desired, &names.exec_role),
         unauthenticated_role_arn: plan::role_arn(&desired, &names.unauth_role),
@@ -261,113 +275,6 @@ pub async fn up(
         ),
         Output::Text => print!("{}", summary.text()),
     }
-    Ok(())
-}
-
-pub async fn update_code(
-    cli: &Cli,
-    config: &Config,
-    clients: &Clients,
-    progress: &Progress,
-    code: Code,
-    lock_flags: &LockFlags,
-) -> Result<(), Error> {
-    let names = Names::new(&config.project, &config.stage);
-    let found = deployed_function(clients, &names).await?;
-    let changed = |found: &crate::observed::FunctionState| {
-        found.code_sha256 != code.sha256 || found.architecture != config.architecture.as_str()
-    };
-    let (found, updated) = if changed(&found) {
-        // Under the lock, from a read made under it.
-        lock::hold(
-            clients,
-            progress,
-            &names,
-            "update-code",
-            lock_flags,
-            || async {
-                let found = deployed_function(clients, &names).await?;
-                if changed(&found) {
-                    upload(config, clients, progress, &names, &code).await?;
-                    Ok((found, true))
-                } else {
-                    progress.done("code unchanged; nothing uploaded");
-                    Ok((found, false))
-                }
-            },
-        )
-        .await?
-    } else {
-        progress.done("code unchanged; nothing uploaded");
-        (found, false)
-    };
-    match cli.output {
-        Output::Json => println!(
-            "{}",
-            json!({"function_arn": found.arn, "code_sha256": code.sha256, "updated": updated})
-        ),
-        Output::Text => println!(
-            "{} {} (CodeSha256 {})",
-            if updated { "updated" } else { "unchanged" },
-            found.arn,
-            code.sha256
-        ),
-    }
-    Ok(())
-}
-
-/// Our function, which `update-code` needs deployed.
-async fn deployed_function(
-    clients: &Clients,
-    names: &Names,
-) -> Result<crate::observed::FunctionState, Error> {
-    let Some(found) = function::find(&clients.lambda, &names.function).await? else {
-        return Err(OwnershipError::NotDeployed {
-            kind: "Lambda function",
-            name: names.function.clone(),
-        }
-        .into());
-    };
-    if let Some(foreign) = plan::foreign_function(names, &found) {
-        return Err(foreign.into());
-    }
-    Ok(found)
-}
-
-/// Uploads the code and waits for Lambda to finish updating.
-async fn upload(
-    config: &Config,
-    clients: &Clients,
-    progress: &Progress,
-    names: &Names,
-    code: &Code,
-) -> Result<(), Error> {
-    progress.step(&format!(
-        "uploading code to Lambda function {}",
-        names.function
-    ));
-    function::update_code(
-        &clients.lambda,
-        progress,
-        &clients.limits,
-        &names.function,
-        code,
-        config.architecture,
-    )
-    .await?;
-    progress.note(&format!(
-        "waiting for Lambda function {} to finish updating",
-        names.function
-    ));
-    function::wait(
-        &clients.lambda,
-        progress,
-        &names.function,
-        function::Wait::Updated,
-        clients.limits.wait_limit,
-    )
-    .await?;
-    progress.done("code deployed");
     Ok(())
 }
 

@@ -84,12 +84,13 @@ pub async fn remote(
     let propagation = clients.limits.propagation_timeout;
     let credentials =
         invoke::credentials(&clients.cognito, progress, &identity, propagation).await?;
+    // The app's path: the alias it calls, never $LATEST.
+    let qualified = format!("{}:{}", names.function, config.alias);
     progress.step(&format!(
-        "invoking {} as identity {identity} (its temporary credentials, not yours)",
-        names.function
+        "invoking {qualified} as identity {identity} (its temporary credentials, not yours)"
     ));
     let request = invoke::Request {
-        function: names.function.clone(),
+        function: qualified.clone(),
         payload: body,
         asynchronous: payload.asynchronous,
         tail_logs: payload.logs,
@@ -100,10 +101,9 @@ pub async fn remote(
     // when the stack's permission is wrong, it is reported at once.
     let out = match invoke::invoke(&clients.conf, progress, credentials.clone(), &request).await {
         Err(mut refused) if refused.denied.is_some() => {
-            if let Some(why) = permission_drift(clients, &names, &pool.id).await? {
+            if let Some(why) = permission_drift(clients, &names, &config.alias, &pool.id).await? {
                 refused.hint = Some(format!(
-                    "{why}, so nothing is propagating: the app's identity may not invoke {}. `backend-ctl plan` shows the drift; `backend-ctl up` puts it back",
-                    names.function
+                    "{why}, so nothing is propagating: the app's identity may not invoke {qualified}. `backend-ctl plan` shows the drift; `backend-ctl up` puts it back"
                 ));
                 return Err(refused.into());
             }
@@ -151,6 +151,7 @@ pub async fn remote(
 async fn permission_drift(
     clients: &Clients,
     names: &Names,
+    alias: &str,
     pool_id: &str,
 ) -> Result<Option<String>, Error> {
     let (roles, policy) = tokio::join!(
@@ -174,14 +175,14 @@ async fn permission_drift(
     // arn:{partition}:iam::{account}:role/{name} gives the function's ARN.
     let parts: Vec<&str> = role_arn.split(':').collect();
     let (partition, account) = (parts.get(1), parts.get(4));
-    let function_arn = format!(
-        "arn:{}:lambda:{}:{}:function:{}",
+    let alias_arn = format!(
+        "arn:{}:lambda:{}:{}:function:{}:{alias}",
         partition.unwrap_or(&"aws"),
         clients.region,
         account.unwrap_or(&""),
         names.function
     );
-    if !crate::policy::same(&policy, &crate::policy::invoke_policy(&function_arn)) {
+    if !crate::policy::same(&policy, &crate::policy::invoke_policy(&alias_arn)) {
         return Ok(Some(format!(
             "the invoke policy {} of role {} was changed",
             names.unauth_policy, names.unauth_role

@@ -8,6 +8,7 @@ mod invoke;
 mod lock;
 mod logs;
 mod policy;
+mod release;
 
 use clap::CommandFactory;
 
@@ -106,8 +107,12 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             deploy::up(&cli, &config, &clients, &progress, code, *yes, lock).await
         }
         (Command::UpdateCode { lock }, Some(code)) => {
-            deploy::update_code(&cli, &config, &clients, &progress, code, lock).await
+            release::update_code(&cli, &config, &clients, &progress, code, lock).await
         }
+        (Command::Rollback { to, dry_run }, _) => {
+            release::rollback(&cli, &config, &clients, &progress, *to, *dry_run).await
+        }
+        (Command::Versions, _) => release::versions(&cli, &config, &clients).await,
         (Command::Teardown { yes, lock }, _) => {
             deploy::teardown(&cli, &config, &clients, &progress, *yes, lock).await
         }

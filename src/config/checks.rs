@@ -66,6 +66,30 @@ pub fn check_name(s: &str) -> Result<(), String> {
     }
 }
 
+/// Checks an alias name as Lambda does: 1 to 128 of letters, digits, `-`
+/// and `_`, and not all digits (that would read as a version number).
+pub fn check_alias(s: &str) -> Result<(), String> {
+    if s.is_empty() || s.len() > 128 {
+        return Err(format!(
+            "\"{s}\" must be 1 to 128 characters long (Lambda's limit)"
+        ));
+    }
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(format!(
+            "\"{s}\" may hold only letters, digits, '-' and '_' (Lambda's alias names)"
+        ));
+    }
+    if s.chars().all(|c| c.is_ascii_digit()) {
+        return Err(format!(
+            "\"{s}\" is all digits, which Lambda reads as a version number\n  hint: use a name such as \"live\""
+        ));
+    }
+    Ok(())
+}
+
 /// Checks the function's environment: names Lambda accepts and does not
 /// reserve, and a total size within 4 KB as Lambda measures it (the JSON
 /// text of the variables, quotes, colons, commas and escapes included).

@@ -29,6 +29,7 @@ pub fn build(config: &Config, progress: &Progress) -> Result<Code, BuildError> {
     let code = Code {
         sha256: zip::code_sha256(&zip),
         zip,
+        source: git_source(&config.handler_path),
     };
     progress.done(&format!(
         "built {} ({} KB zipped, CodeSha256 {})",
@@ -221,6 +222,30 @@ fn zig_lock(progress: &Progress) -> Option<std::fs::File> {
         }
         Err(std::fs::TryLockError::Error(_)) => None,
     }
+}
+
+/// The git commit of the handler's work tree, if it is in one (and git is
+/// here), marked when the handler's files differ from it: what a published
+/// version records it was built from.
+fn git_source(dir: &Path) -> Option<String> {
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .stderr(Stdio::null())
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+    };
+    let commit = git(&["rev-parse", "--short=12", "HEAD"])?;
+    let changed = git(&["status", "--porcelain", "--untracked-files=no", "--", "."])?;
+    Some(if changed.is_empty() {
+        commit
+    } else {
+        format!("{commit} (uncommitted changes)")
+    })
 }
 
 /// Whether the handler's manifest defines our size-oriented profile.

@@ -21,6 +21,13 @@ pub enum Kind {
     /// A second pool of ours (its step's name is its id), left by two runs
     /// at once before the stack's lock existed: deleted.
     ExtraPool,
+    /// A new version of the function, published from `$LATEST`.
+    Version,
+    /// The alias the app calls, moved to the release.
+    Alias,
+    /// A published version beyond `keep_versions` (its step's name is its
+    /// number): deleted.
+    OldVersion,
 }
 
 impl Kind {
@@ -34,6 +41,8 @@ impl Kind {
             Kind::UnauthRole => "IAM role",
             Kind::UnauthPolicy => "IAM role policy",
             Kind::PoolRoles => "identity pool roles",
+            Kind::Version | Kind::OldVersion => "Lambda version",
+            Kind::Alias => "Lambda alias",
         }
     }
 }
@@ -62,6 +71,11 @@ pub enum Change {
     AllowUnauthenticated(bool),
     ClassicFlow(bool),
     UnauthenticatedRole(Option<String>),
+    /// The alias moves: from the version it points at, to this one.
+    Release {
+        from: String,
+        to: String,
+    },
 }
 
 impl Change {
@@ -116,6 +130,7 @@ impl fmt::Display for Change {
             ),
             Change::AllowUnauthenticated(_) => write!(f, "unauthenticated identities → allowed"),
             Change::ClassicFlow(_) => write!(f, "classic flow → off"),
+            Change::Release { from, to } => write!(f, "version {from} → {to}"),
             Change::UnauthenticatedRole(from) => match from {
                 Some(arn) => write!(f, "unauthenticated role {arn} → ours"),
                 None => write!(f, "unauthenticated role not set"),
@@ -215,6 +230,8 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// The reservation to put once a function that is created is Active.
     pub reserve_on_create: Option<u32>,
+    /// The release (`up`): the version to publish, the alias's move, the pruning.
+    pub release: super::release::ReleasePlan,
     pub notes: Vec<Note>,
 }
 

@@ -44,6 +44,11 @@ pub const FUNCTION_ACTIONS: &[&str] = &[
     "lambda:PutFunctionConcurrency",
     "lambda:DeleteFunctionConcurrency",
     "lambda:DeleteFunction",
+    "lambda:ListVersionsByFunction",
+    "lambda:ListAliases",
+    "lambda:PublishVersion",
+    "lambda:CreateAlias",
+    "lambda:UpdateAlias",
 ];
 
 pub const LOG_GROUP_ACTIONS: &[&str] = &[
@@ -158,7 +163,9 @@ pub fn policy(names: &Names, account: &Account, pool_id: Option<&str>, mapped: &
                 "Sid": "OurFunction",
                 "Effect": "Allow",
                 "Action": FUNCTION_ACTIONS,
-                "Resource": names.function_arn(account)
+                // Its versions and aliases too: pruning deletes `fn:N`,
+                // which Lambda authorizes against the qualified ARN.
+                "Resource": [names.function_arn(account), format!("{}:*", names.function_arn(account))]
             },
             {
                 "Sid": "OurLogGroup",

@@ -151,6 +151,7 @@ pub struct Settings {
     pub architecture: &'static str,
     /// `None` leaves `log_retention_days` out (CloudWatch's default of ours: 30).
     pub log_retention_days: Option<u32>,
+    pub keep_versions: Option<u32>,
 }
 
 impl Default for Settings {
@@ -163,6 +164,7 @@ impl Default for Settings {
             reserved_concurrency: Some(10),
             architecture: "x86_64",
             log_retention_days: None,
+            keep_versions: None,
         }
     }
 }
@@ -238,6 +240,9 @@ impl Project {
         }
         if let Some(days) = s.log_retention_days {
             function.push_str(&format!("log_retention_days = {days}\n"));
+        }
+        if let Some(keep) = s.keep_versions {
+            function.push_str(&format!("keep_versions = {keep}\n"));
         }
         let text = format!(
             "project = \"{}\"\n\n[handler]\npath = \"{}\"\n\n[function]\n{function}\n[function.environment]\n{env}\n[app]\nconfig_path = \"app/res/raw/awsconfiguration.json\"\n",
@@ -413,6 +418,12 @@ impl Run {
         self
     }
 }
+
+/// Short timeouts and back-offs, so that stalls, cuts and retries are quick.
+pub const FAST: &[(&str, Option<&str>)] = &[
+    ("BACKEND_CTL_RETRY_BACKOFF_MS", Some("10")),
+    ("BACKEND_CTL_ATTEMPT_TIMEOUT_MS", Some("1000")),
+];
 
 /// SDK clients straight to the emulator, for reading and changing state
 /// behind the CLI's back.
@@ -678,7 +689,10 @@ impl Aws {
             tags.sort();
             json!({"retention": retention, "tags": tags})
         });
+        let (versions, aliases) = self.releases(&n.function);
         let snapshot = json!({
+            "versions": versions,
+            "aliases": aliases,
             "log_group": group,
             "exec_role": role(&n.exec_role),
             "exec_policy": self.role_policy(&n.exec_role, &n.exec_policy),
@@ -696,6 +710,62 @@ impl Aws {
         text = text.replace(&format!("{project}-dev"), "PROJECT-dev");
         text = text.replace(&format!("\"{project}\""), "\"PROJECT\"");
         serde_json::from_str(&text).unwrap()
+    }
+
+    /// The function's published versions (number and code hash, oldest
+    /// first) and its aliases (name → version and description).
+    pub fn releases(
+        &self,
+        function: &str,
+    ) -> (Vec<serde_json::Value>, BTreeMap<String, serde_json::Value>) {
+        use serde_json::json;
+        let versions = self
+            .block(
+                self.lambda
+                    .list_versions_by_function()
+                    .function_name(function)
+                    .send(),
+            )
+            .map(|out| {
+                out.versions()
+                    .iter()
+                    .filter(|v| v.version() != Some("$LATEST"))
+                    .map(|v| json!({"version": v.version(), "code_sha256": v.code_sha256()}))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let aliases = self
+            .block(self.lambda.list_aliases().function_name(function).send())
+            .map(|out| {
+                out.aliases()
+                    .iter()
+                    .map(|a| {
+                        let weights = a
+                            .routing_config()
+                            .and_then(|r| r.additional_version_weights())
+                            .map(|w| w.clone().into_iter().collect::<BTreeMap<_, _>>());
+                        (
+                            a.name().unwrap_or_default().to_string(),
+                            json!({"version": a.function_version(), "description": a.description(), "weights": weights}),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        (versions, aliases)
+    }
+
+    /// The version an alias points at.
+    pub fn alias_version(&self, function: &str, alias: &str) -> Option<String> {
+        self.block(
+            self.lambda
+                .get_alias()
+                .function_name(function)
+                .name(alias)
+                .send(),
+        )
+        .ok()
+        .and_then(|a| a.function_version().map(str::to_string))
     }
 
     /// Whether nothing of `project` is left.

@@ -55,6 +55,22 @@ pub struct Faults {
     pub latency: std::time::Duration,
     /// The first call of this action is applied, then its answer is lost.
     pub lose_answer_of: Option<&'static str>,
+    /// From the first call of this action on, every connection drops before
+    /// the request is forwarded: the run stops right there, as if killed.
+    pub cut_at: Option<&'static str>,
+    /// Before the first call of this action is forwarded, this runs (another
+    /// actor changing the stack between a run's read and its write).
+    pub before: Option<Hook>,
+}
+
+/// Something done to the emulator in the middle of a run (see `Faults::before`).
+#[derive(Clone)]
+pub struct Hook(pub &'static str, pub Arc<dyn Fn() + Send + Sync>);
+
+impl std::fmt::Debug for Hook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Hook(before {})", self.0)
+    }
 }
 
 /// The kinds of failure injected, in turn chosen by the seeded sequence.
@@ -270,11 +286,22 @@ async fn forward(
         .map(|b| b.to_bytes())
         .unwrap_or_default();
     let call = classify(&parts.method, &parts.uri, &parts.headers, &body);
-    let (fault, latency, stall, account) = {
+    let (fault, latency, stall, account, hook) = {
         let mut s = recorded.lock().unwrap();
         s.calls.push(call.clone());
         s.seen += 1;
+        if s.faults.cut_at == Some(call.action.as_str()) {
+            s.faults.cut_after = Some(s.seen - 1);
+        }
         let cut = s.faults.cut_after.is_some_and(|k| s.seen > k);
+        let hook = match &s.faults.before {
+            Some(Hook(action, f)) if *action == call.action => {
+                let f = f.clone();
+                s.faults.before = None;
+                Some(f)
+            }
+            _ => None,
+        };
         let roll = next(&mut s.rng);
         let lose = s.faults.lose_answer_of == Some(call.action.as_str());
         let fault = if cut {
@@ -290,8 +317,17 @@ async fn forward(
         } else {
             None
         };
-        (fault, s.faults.latency, s.faults.stall, s.account.clone())
+        (
+            fault,
+            s.faults.latency,
+            s.faults.stall,
+            s.account.clone(),
+            hook,
+        )
     };
+    if let Some(hook) = hook {
+        let _ = tokio::task::spawn_blocking(move || hook()).await;
+    }
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
@@ -416,6 +452,13 @@ fn lambda_action(method: &str, path: &str) -> String {
         ("GET", [_, "functions", _, "concurrency"]) => "GetFunctionConcurrency",
         ("DELETE", [_, "functions", _, "concurrency"]) => "DeleteFunctionConcurrency",
         ("POST", [_, "functions", _, "invocations"]) => "Invoke",
+        ("GET", [_, "functions", _, "versions"]) => "ListVersionsByFunction",
+        ("POST", [_, "functions", _, "versions"]) => "PublishVersion",
+        ("GET", [_, "functions", _, "aliases"]) => "ListAliases",
+        ("POST", [_, "functions", _, "aliases"]) => "CreateAlias",
+        ("GET", [_, "functions", _, "aliases", _]) => "GetAlias",
+        ("PUT", [_, "functions", _, "aliases", _]) => "UpdateAlias",
+        ("DELETE", [_, "functions", _, "aliases", _]) => "DeleteAlias",
         ("POST", [_, "tags", ..]) => "TagResource",
         ("DELETE", [_, "tags", ..]) => "UntagResource",
         ("GET", [_, "tags", ..]) => "ListTags",

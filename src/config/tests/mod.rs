@@ -52,6 +52,8 @@ fn minimal_config_gets_defaults_and_paths_relative_to_its_folder() {
             reserved_concurrency: None,
             log_retention_days: 30,
             environment: BTreeMap::new(),
+            alias: "live".into(),
+            keep_versions: 5,
             app_config_path: None,
             extra_statements: Vec::new(),
             extra_statements_path: PathBuf::from("/p/policies/execution.json"),

@@ -9,6 +9,8 @@ fn summary() -> Summary {
         region: "eu-west-1".into(),
         function_name: "p-dev".into(),
         function_arn: "arn:aws:lambda:eu-west-1:1:function:p-dev".into(),
+        alias: "live".into(),
+        alias_arn: "arn:aws:lambda:eu-west-1:1:function:p-dev:live".into(),
         identity_pool_id: "eu-west-1:abc".into(),
         execution_role_arn: "arn:aws:iam::1:role/p-dev-exec".into(),
         unauthenticated_role_arn: "arn:aws:iam::1:role/p-dev-unauth".into(),
@@ -27,7 +29,13 @@ fn fresh_file_has_our_sections() {
         doc["CredentialsProvider"]["CognitoIdentity"]["Default"]["Region"],
         "eu-west-1"
     );
-    assert_eq!(doc["LambdaInvoker"]["Default"]["FunctionName"], "p-dev");
+    // The legacy section names the alias in the function name.
+    assert_eq!(
+        doc["LambdaInvoker"]["Default"]["FunctionName"],
+        "p-dev:live"
+    );
+    assert_eq!(doc[CLIENT_SECTION]["FunctionName"], "p-dev");
+    assert_eq!(doc[CLIENT_SECTION]["Qualifier"], "live");
     assert_eq!(doc["LambdaInvoker"]["Default"]["Region"], "eu-west-1");
 }
 

@@ -10,8 +10,8 @@ use crate::config;
 use crate::desired::{Code, Desired, Names};
 use crate::error::OwnershipError;
 use crate::observed::{
-    AccountConcurrency, FunctionState, LogGroupState, Observed, PoolRolesState, PoolState,
-    RoleState,
+    AccountConcurrency, AliasState, FunctionState, LogGroupState, Observed, PoolRolesState,
+    PoolState, Releases, RoleState, VersionState,
 };
 use crate::policy::{self, Account};
 
@@ -19,12 +19,13 @@ const POOL_ID: &str = "eu-west-1:11111111-2222-3333-4444-555555555555";
 const SECRET: &str = "s3cr3t-value-never-printed";
 const OTHER_ROLE: &str = "arn:aws:iam::123456789012:role/someone-else";
 
-const UP_ORDER: [Kind; 8] = [
+const UP_ORDER: [Kind; 9] = [
     Kind::ExecRole,
     Kind::LogGroup,
     Kind::IdentityPool,
     Kind::ExecPolicy,
     Kind::Function,
+    Kind::Alias,
     Kind::UnauthRole,
     Kind::UnauthPolicy,
     Kind::PoolRoles,
@@ -47,6 +48,7 @@ fn code() -> Code {
     Code {
         zip: vec![1, 2, 3],
         sha256: "bmV3LWNvZGU=".into(),
+        source: None,
     }
 }
 
@@ -71,6 +73,7 @@ fn empty(d: &Desired) -> Observed {
         unauth_role: None,
         log_group: None,
         concurrency: Some(ROOMY),
+        releases: Releases::default(),
     }
 }
 
@@ -108,7 +111,7 @@ fn our_pool(d: &Desired) -> PoolState {
 fn converged(d: &Desired) -> Observed {
     let names = &d.names;
     let spec = &d.function;
-    Observed {
+    let mut o = Observed {
         account: d.account.clone(),
         exec_role: Some(RoleState {
             arn: role_arn(d, &names.exec_role),
@@ -146,7 +149,27 @@ fn converged(d: &Desired) -> Observed {
             limit: 1000,
             unreserved: 995,
         }),
-    }
+        releases: Releases::default(),
+    };
+    // Released as version 1, which the alias points at.
+    let latest = o.function.clone().unwrap();
+    o.releases = Releases {
+        versions: vec![VersionState {
+            number: 1,
+            config: latest,
+            code_size: 3,
+            description: String::new(),
+            last_modified: String::new(),
+        }],
+        aliases: vec![AliasState {
+            name: d.alias.clone(),
+            function_version: "1".into(),
+            description: String::new(),
+            revision_id: "r1".into(),
+            weights: Default::default(),
+        }],
+    };
+    o
 }
 
 fn group(o: &mut Observed) -> &mut LogGroupState {
@@ -193,7 +216,7 @@ fn assert_only(
 }
 
 #[test]
-fn nothing_found_creates_all_eight_in_order() {
+fn nothing_found_creates_all_ten_in_order() {
     let d = desired();
     let plan = up(&d, &empty(&d), &code()).unwrap();
     let steps: Vec<(Kind, &str)> = plan
@@ -207,6 +230,8 @@ fn nothing_found_creates_all_eight_in_order() {
         (Kind::IdentityPool, "shop-dev"),
         (Kind::ExecPolicy, "shop-dev-exec"),
         (Kind::Function, "shop-dev"),
+        (Kind::Version, "from $LATEST"),
+        (Kind::Alias, "live"),
         (Kind::UnauthRole, "shop-dev-unauth"),
         (Kind::UnauthPolicy, "shop-dev-invoke"),
         (Kind::PoolRoles, "shop-dev"),
@@ -216,7 +241,7 @@ fn nothing_found_creates_all_eight_in_order() {
         plan.steps.iter().all(|s| s.action == Action::Create),
         "{plan}"
     );
-    assert_eq!(plan.counts(), (8, 0, 0));
+    assert_eq!(plan.counts(), (10, 0, 0));
     assert!(!plan.is_noop());
 }
 
@@ -224,7 +249,7 @@ fn nothing_found_creates_all_eight_in_order() {
 fn converged_stack_is_a_noop() {
     let d = desired();
     let plan = up(&d, &converged(&d), &code()).unwrap();
-    assert!(plan.steps.len() == 8 && plan.is_noop(), "{plan}");
+    assert!(plan.steps.len() == 9 && plan.is_noop(), "{plan}");
     assert_eq!(plan.counts(), (0, 0, 0));
 }
 
@@ -804,7 +829,7 @@ fn to_json_and_display_count_the_steps() {
         ),
         (Some(2), Some(1), Some(0))
     );
-    assert_eq!(j["steps"].as_array().unwrap().len(), 8);
+    assert_eq!(j["steps"].as_array().unwrap().len(), 9);
     let created =
         json!({"resource": "IAM role", "name": "shop-dev-exec", "action": "create", "changes": []});
     assert_eq!(j["steps"][0], created);
@@ -821,4 +846,72 @@ fn to_json_and_display_count_the_steps() {
         shown.contains("~ update Lambda function shop-dev: memory 512 → 256 MB"),
         "{shown}"
     );
+}
+
+#[test]
+fn new_code_publishes_a_version_and_moves_the_alias() {
+    let d = desired();
+    let mut o = converged(&d);
+    func(&mut o).code_sha256 = "b2xk".into();
+    o.releases.versions[0].config.code_sha256 = "b2xk".into();
+    let plan = up(&d, &o, &code()).unwrap();
+    let changed: Vec<(Kind, &Action)> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action != Action::Keep)
+        .map(|s| (s.kind, &s.action))
+        .collect();
+    let moved = update(Change::Release {
+        from: "1".into(),
+        to: "the new version".into(),
+    });
+    assert_eq!(
+        changed,
+        [
+            (Kind::Function, &update(Change::Code)),
+            (Kind::Version, &Action::Create),
+            (Kind::Alias, &moved)
+        ]
+    );
+    let release = plan.release.release.as_ref().unwrap();
+    assert_eq!(release.revision_id.as_deref(), Some("r1"));
+    assert_eq!(release.history, vec![1]);
+    assert!(
+        plan.to_string().contains("version 1 → the new version"),
+        "{plan}"
+    );
+}
+
+#[test]
+fn drift_of_latest_alone_is_put_back_without_a_release() {
+    // $LATEST was changed by hand; the alias's version is what the config says.
+    let d = desired();
+    let mut o = converged(&d);
+    func(&mut o).memory_mb = 1024;
+    let plan = up(&d, &o, &code()).unwrap();
+    assert_eq!(plan.action(Kind::Alias), &Action::Keep);
+    assert!(plan.step(Kind::Version).is_none(), "{plan}");
+}
+
+#[test]
+fn versions_beyond_keep_versions_are_planned_for_deletion() {
+    let d = desired();
+    let mut o = converged(&d);
+    let v1 = o.releases.versions[0].clone();
+    // Versions 1..=7 of the same code; the alias on 7.
+    o.releases.versions = (1..=7)
+        .map(|n| VersionState {
+            number: n,
+            ..v1.clone()
+        })
+        .collect();
+    o.releases.aliases[0].function_version = "7".into();
+    let plan = up(&d, &o, &code()).unwrap();
+    let deleted: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.kind == Kind::OldVersion && s.action == Action::Delete)
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(deleted, ["2", "1"], "keep_versions 5 keeps 7..3\n{plan}");
 }

@@ -50,7 +50,10 @@ fn resources_are_our_roles_function_and_log_group_only() {
     );
     assert_eq!(
         statement(&doc, "OurFunction")["Resource"],
-        "arn:aws:lambda:eu-west-1:123456789012:function:shop-prod"
+        json!([
+            "arn:aws:lambda:eu-west-1:123456789012:function:shop-prod",
+            "arn:aws:lambda:eu-west-1:123456789012:function:shop-prod:*"
+        ])
     );
     assert_eq!(
         statement(&doc, "OurLogGroup")["Resource"],

@@ -12,7 +12,8 @@ import kotlinx.serialization.json.JsonPrimitive
  *
  * ```json
  * "BackendCtl": {"Region": "us-east-1", "IdentityPoolId": "us-east-1:…",
- *                "FunctionName": "greeter-dev", "Project": "greeter", "Stage": "dev"}
+ *                "FunctionName": "greeter-dev", "Qualifier": "live",
+ *                "Project": "greeter", "Stage": "dev"}
  * ```
  *
  * The same file keeps the legacy sections (`CredentialsProvider`, `LambdaInvoker`) for apps
@@ -30,7 +31,9 @@ import kotlinx.serialization.json.JsonPrimitive
  * @property functionName the Lambda function the app invokes, `{project}-{stage}`
  * @property project the backend-ctl project
  * @property stage the stage (`dev`, `prod`, ...) this file was written for
- * @property qualifier the alias to invoke, when the stack has one; `null` invokes `$LATEST`
+ * @property qualifier the alias the app invokes (`live` unless `[function] alias` says
+ * otherwise); each release moves it, and the stack allows the app this alias only.
+ * `null` (a file from before releases) invokes `$LATEST`, which the stack no longer allows
  */
 data class BackendConfig(
     val region: String,

@@ -83,12 +83,19 @@ class BackendStackTest {
     }
 
     @Test
-    fun `the qualifier of the config is invoked`() = runBlocking {
+    fun `the alias that up wrote into the config is invoked, and nothing else may be`() = runBlocking {
+        assertEquals("live", config.qualifier, "up writes the alias the app calls")
         RecordingProxy(Stack.endpoint).use { proxy ->
-            Backend(config.copy(qualifier = "live"), InMemoryIdentityStore(), lambdaEndpoint = proxy.url, cognitoEndpoint = Stack.endpoint)
-                .use { backend -> runCatching { backend.invoke(ADA) } } // there is no alias "live" on this stack
+            val greeting = Backend(config, InMemoryIdentityStore(), lambdaEndpoint = proxy.url, cognitoEndpoint = Stack.endpoint)
+                .use { backend -> Greeter(backend).greet("Ada", "Lovelace") }
+            assertEquals(GREETING, greeting)
             val invoke = proxy.requests().single { it.path.contains("/invocations") }
             assertTrue(invoke.path.endsWith("/invocations?Qualifier=live"), invoke.path)
+        }
+        // The app's identity may invoke the alias only: Lambda authorizes against the qualified ARN.
+        for (other in listOf(null, "\$LATEST", "1")) {
+            Backend(config.copy(qualifier = other), InMemoryIdentityStore(), lambdaEndpoint = Stack.endpoint, cognitoEndpoint = Stack.endpoint)
+                .use { backend -> assertThrows<BackendException.NotAuthorized>("qualifier $other") { backend.invoke(ADA) } }
         }
     }
 

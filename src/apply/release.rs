@@ -1,0 +1,82 @@
+//! The release part of `up` and `update-code`: the version published (or
+//! the one a stopped run published, reused), then the alias moved in one
+//! write guarded by its `RevisionId`, while the old versions are deleted.
+
+use crate::aws::release::{self, AliasWrite};
+use crate::aws::Clients;
+use crate::desired::Code;
+use crate::error::Error;
+use crate::plan::release::{history_description, ReleasePlan, Target};
+use crate::progress::Progress;
+
+/// Carries out a release plan; returns the version the alias now points
+/// at, when it moved.
+pub async fn run(
+    clients: &Clients,
+    progress: &Progress,
+    function: &str,
+    plan: &ReleasePlan,
+    code: &Code,
+) -> Result<Option<u64>, Error> {
+    let lambda = &clients.lambda;
+    let moved = async {
+        let Some(r) = &plan.release else {
+            return Ok(None);
+        };
+        let version = match r.to {
+            Target::Publish => {
+                progress.step(&format!(
+                    "publishing a version of Lambda function {function}"
+                ));
+                release::publish(lambda, function, &code.sha256, &code.describe()).await?
+            }
+            Target::Existing(n) => n,
+        };
+        let from = match &r.from {
+            Some(from) => format!(" (from version {from})"),
+            None => String::new(),
+        };
+        progress.step(&format!(
+            "pointing alias {} at version {version}{from}",
+            r.alias
+        ));
+        let description = history_description(&r.history);
+        release::put_alias(
+            lambda,
+            &AliasWrite {
+                function,
+                alias: &r.alias,
+                version,
+                description: &description,
+                revision_id: r.revision_id.as_deref(),
+            },
+        )
+        .await?;
+        progress.done(&format!("released version {version} as {}", r.alias));
+        Ok::<_, Error>(Some(version))
+    };
+    let pruned = async {
+        if !plan.prune.is_empty() {
+            let list: Vec<String> = plan.prune.iter().map(u64::to_string).collect();
+            progress.step(&format!(
+                "deleting old versions {} (keep_versions)",
+                list.join(", ")
+            ));
+        }
+        let deletions = plan
+            .prune
+            .iter()
+            .map(|n| release::delete_version(lambda, function, *n));
+        let results = futures::future::join_all(deletions).await;
+        Error::collect(
+            results
+                .into_iter()
+                .map(|r| r.map_err(Error::from))
+                .collect(),
+        )
+        .map(drop)
+    };
+    let (moved, pruned) = tokio::join!(moved, pruned);
+    let done = Error::collect(vec![moved, pruned.map(|()| None)])?;
+    Ok(done.into_iter().flatten().next())
+}

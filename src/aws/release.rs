@@ -1,0 +1,244 @@
+//! The function's versions and aliases: read them all, publish a version,
+//! create or move an alias (guarded by its `RevisionId`), delete a version.
+
+use std::collections::{BTreeMap, HashMap};
+
+use aws_sdk_lambda::error::ProvideErrorMetadata;
+use aws_sdk_lambda::types::{AliasConfiguration, AliasRoutingConfiguration, FunctionConfiguration};
+use aws_sdk_lambda::Client;
+
+use crate::error::AwsError;
+use crate::observed::{AliasState, FunctionState, Releases, VersionState};
+
+fn version_of(c: &FunctionConfiguration) -> Option<VersionState> {
+    let number = c.version()?.parse().ok()?;
+    Some(VersionState {
+        number,
+        config: FunctionState {
+            arn: c.function_arn().unwrap_or_default().to_string(),
+            runtime: c
+                .runtime()
+                .map(|r| r.as_str().to_string())
+                .unwrap_or_default(),
+            handler: c.handler().unwrap_or_default().to_string(),
+            architecture: c
+                .architectures()
+                .first()
+                .map(|a| a.as_str().to_string())
+                .unwrap_or_else(|| "x86_64".into()),
+            memory_mb: c.memory_size().unwrap_or_default(),
+            timeout_s: c.timeout().unwrap_or_default(),
+            environment: c
+                .environment()
+                .and_then(|e| e.variables())
+                .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
+            role: c.role().unwrap_or_default().to_string(),
+            code_sha256: c.code_sha256().unwrap_or_default().to_string(),
+            reserved_concurrency: None,
+            tags: BTreeMap::new(),
+            state: String::new(),
+            last_update_status: String::new(),
+        },
+        code_size: c.code_size(),
+        description: c.description().unwrap_or_default().to_string(),
+        last_modified: c.last_modified().unwrap_or_default().to_string(),
+    })
+}
+
+fn alias_of(a: &AliasConfiguration) -> AliasState {
+    AliasState {
+        name: a.name().unwrap_or_default().to_string(),
+        function_version: a.function_version().unwrap_or_default().to_string(),
+        description: a.description().unwrap_or_default().to_string(),
+        revision_id: a.revision_id().unwrap_or_default().to_string(),
+        weights: a
+            .routing_config()
+            .and_then(|r| r.additional_version_weights())
+            .map(|w| w.iter().map(|(k, v)| (k.clone(), *v)).collect())
+            .unwrap_or_default(),
+    }
+}
+
+fn missing<E: ProvideErrorMetadata>(
+    e: &aws_sdk_lambda::error::SdkError<
+        E,
+        aws_smithy_runtime_api::client::orchestrator::HttpResponse,
+    >,
+) -> bool {
+    e.code() == Some("ResourceNotFoundException")
+}
+
+/// Every published version (oldest first) and every alias, read at once;
+/// a missing function has none.
+pub async fn find(lambda: &Client, name: &str) -> Result<Releases, AwsError> {
+    let versions = async {
+        let mut pages = lambda
+            .list_versions_by_function()
+            .function_name(name)
+            .max_items(50)
+            .into_paginator()
+            .send();
+        let mut found = Vec::new();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) => found.extend(page.versions().iter().filter_map(version_of)),
+                Err(e) if missing(&e) => return Ok(Vec::new()),
+                Err(e) => {
+                    return Err(super::failed(
+                        format!("listing Lambda Function ({name}) versions"),
+                        e,
+                    ))
+                }
+            }
+        }
+        found.sort_by_key(|v| v.number);
+        Ok(found)
+    };
+    let aliases = async {
+        let mut pages = lambda
+            .list_aliases()
+            .function_name(name)
+            .into_paginator()
+            .send();
+        let mut found = Vec::new();
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(page) => found.extend(page.aliases().iter().map(alias_of)),
+                Err(e) if missing(&e) => return Ok(Vec::new()),
+                Err(e) => {
+                    return Err(super::failed(
+                        format!("listing Lambda Function ({name}) aliases"),
+                        e,
+                    ))
+                }
+            }
+        }
+        Ok(found)
+    };
+    let (versions, aliases) = tokio::join!(versions, aliases);
+    Ok(Releases {
+        versions: versions?,
+        aliases: aliases?,
+    })
+}
+
+/// Publishes `$LATEST` as a version, only if it still holds `code_sha256`
+/// (Lambda checks it); returns the version's number. Lambda gives back the
+/// last version, not a new one, when nothing changed since it.
+pub async fn publish(
+    lambda: &Client,
+    name: &str,
+    code_sha256: &str,
+    description: &str,
+) -> Result<u64, AwsError> {
+    let action = format!("publishing a version of Lambda Function ({name})");
+    let out = lambda
+        .publish_version()
+        .function_name(name)
+        .code_sha256(code_sha256)
+        .description(description)
+        .send()
+        .await
+        .map_err(|e| super::failed(action.clone(), e))?;
+    out.version()
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(|| AwsError {
+            action,
+            cause: format!(
+                "Lambda answered without a version number ({:?})",
+                out.version()
+            ),
+            hint: None,
+            denied: None,
+        })
+}
+
+/// How an alias is to be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AliasWrite<'a> {
+    pub function: &'a str,
+    pub alias: &'a str,
+    pub version: u64,
+    pub description: &'a str,
+    /// `None`: create the alias. `Some`: move it, only if it still has
+    /// this revision.
+    pub revision_id: Option<&'a str>,
+}
+
+/// Creates the alias, or moves it in one `UpdateAlias` guarded by the
+/// `RevisionId` read before (any traffic split is cleared). A concurrent
+/// change (`PreconditionFailedException`, or an alias created meanwhile)
+/// is reported, never overwritten.
+pub async fn put_alias(lambda: &Client, w: &AliasWrite<'_>) -> Result<(), AwsError> {
+    let AliasWrite {
+        function,
+        alias,
+        version,
+        description,
+        revision_id,
+    } = w;
+    let action =
+        format!("pointing alias {alias} of Lambda Function ({function}) at version {version}");
+    let moved = |code: Option<&str>| {
+        matches!(
+            code,
+            Some("PreconditionFailedException") | Some("ResourceConflictException")
+        )
+    };
+    let hint = format!(
+        "the alias {alias} changed since it was read (another release or a rollback ran at the same time), so nothing was overwritten; `backend-ctl versions` shows where it points now, and running the command again starts from there"
+    );
+    let result = match revision_id {
+        None => lambda
+            .create_alias()
+            .function_name(*function)
+            .name(*alias)
+            .function_version(version.to_string())
+            .description(*description)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| (moved(e.code()), super::failed(action.clone(), e))),
+        Some(revision) => lambda
+            .update_alias()
+            .function_name(*function)
+            .name(*alias)
+            .function_version(version.to_string())
+            .description(*description)
+            .revision_id(*revision)
+            .routing_config(
+                AliasRoutingConfiguration::builder()
+                    .set_additional_version_weights(Some(HashMap::new()))
+                    .build(),
+            )
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| (moved(e.code()), super::failed(action.clone(), e))),
+    };
+    result.map_err(|(moved, mut error)| {
+        if moved {
+            error.hint = Some(hint);
+        }
+        error
+    })
+}
+
+/// Deletes one published version; one already gone is success.
+pub async fn delete_version(lambda: &Client, name: &str, version: u64) -> Result<(), AwsError> {
+    match lambda
+        .delete_function()
+        .function_name(name)
+        .qualifier(version.to_string())
+        .send()
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(e) if missing(&e) => Ok(()),
+        Err(e) => Err(super::failed(
+            format!("deleting version {version} of Lambda Function ({name})"),
+            e,
+        )),
+    }
+}

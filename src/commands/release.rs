@@ -1,0 +1,306 @@
+//! `update-code`, `rollback` and `versions`: a new release of the code
+//! alone, the alias moved back in one guarded write, and the published
+//! versions with the aliases that point at them.
+
+use serde_json::json;
+
+use super::lock;
+use crate::apply;
+use crate::aws::{function, release, Clients};
+use crate::cli::{Cli, LockFlags, Output};
+use crate::config::Config;
+use crate::desired::{Code, Names};
+use crate::error::{Error, InputError, OwnershipError};
+use crate::observed::{FunctionState, Releases};
+use crate::plan::{self, release::ReleasePlan};
+use crate::progress::Progress;
+
+/// Our function, which these commands need deployed, and its releases.
+async fn deployed(clients: &Clients, names: &Names) -> Result<(FunctionState, Releases), Error> {
+    let (found, releases) = tokio::join!(
+        function::find(&clients.lambda, &names.function),
+        release::find(&clients.lambda, &names.function)
+    );
+    let Some(found) = found? else {
+        return Err(OwnershipError::NotDeployed {
+            kind: "Lambda function",
+            name: names.function.clone(),
+        }
+        .into());
+    };
+    if let Some(foreign) = plan::foreign_function(names, &found) {
+        return Err(foreign.into());
+    }
+    Ok((found, releases?))
+}
+
+/// What `update-code` does from what it read: whether the code goes up,
+/// and the release (its configuration is `$LATEST`'s, as found).
+fn plan_code(
+    config: &Config,
+    code: &Code,
+    found: &FunctionState,
+    releases: &Releases,
+) -> (bool, ReleasePlan) {
+    let upload =
+        found.code_sha256 != code.sha256 || found.architecture != config.architecture.as_str();
+    let expected = FunctionState {
+        code_sha256: code.sha256.clone(),
+        architecture: config.architecture.as_str().to_string(),
+        ..found.clone()
+    };
+    let release = plan::release::plan(
+        releases,
+        &config.alias,
+        config.keep_versions,
+        &expected,
+        !upload,
+    );
+    (upload, release)
+}
+
+fn nothing(upload: bool, release: &ReleasePlan) -> bool {
+    !upload && release.release.is_none() && release.prune.is_empty()
+}
+
+pub async fn update_code(
+    cli: &Cli,
+    config: &Config,
+    clients: &Clients,
+    progress: &Progress,
+    code: Code,
+    lock_flags: &LockFlags,
+) -> Result<(), Error> {
+    let names = Names::new(&config.project, &config.stage);
+    let (found, releases) = deployed(clients, &names).await?;
+    let (upload, release) = plan_code(config, &code, &found, &releases);
+    let (updated, version) = if nothing(upload, &release) {
+        progress.done("code unchanged; nothing uploaded or released");
+        (false, None)
+    } else {
+        // Under the lock, from reads made under it.
+        lock::hold(
+            clients,
+            progress,
+            &names,
+            "update-code",
+            lock_flags,
+            || async {
+                let (found, releases) = deployed(clients, &names).await?;
+                let (upload, release) = plan_code(config, &code, &found, &releases);
+                if nothing(upload, &release) {
+                    progress.done("code unchanged; nothing uploaded or released");
+                    return Ok((false, None));
+                }
+                if upload {
+                    upload_code(config, clients, progress, &names, &code).await?;
+                }
+                let version =
+                    apply::release::run(clients, progress, &names.function, &release, &code)
+                        .await?;
+                Ok((upload, version))
+            },
+        )
+        .await?
+    };
+    let arn = found.arn;
+    match cli.output {
+        Output::Json => println!(
+            "{}",
+            json!({"function_arn": arn, "code_sha256": code.sha256, "updated": updated,
+                   "alias": config.alias, "released_version": version})
+        ),
+        Output::Text => {
+            let what = match version {
+                Some(v) => format!("released version {v} as {}", config.alias),
+                None => "no new release".into(),
+            };
+            println!(
+                "{} {arn}: {what} (CodeSha256 {})",
+                if updated { "updated" } else { "unchanged" },
+                code.sha256
+            )
+        }
+    }
+    Ok(())
+}
+
+/// Uploads the code and waits for Lambda to finish updating.
+async fn upload_code(
+    config: &Config,
+    clients: &Clients,
+    progress: &Progress,
+    names: &Names,
+    code: &Code,
+) -> Result<(), Error> {
+    progress.step(&format!(
+        "uploading code to Lambda function {}",
+        names.function
+    ));
+    function::update_code(
+        &clients.lambda,
+        progress,
+        &clients.limits,
+        &names.function,
+        code,
+        config.architecture,
+    )
+    .await?;
+    progress.note(&format!(
+        "waiting for Lambda function {} to finish updating",
+        names.function
+    ));
+    function::wait(
+        &clients.lambda,
+        progress,
+        &names.function,
+        function::Wait::Updated,
+        clients.limits.wait_limit,
+    )
+    .await?;
+    progress.done("code deployed");
+    Ok(())
+}
+
+/// `rollback [--to N]`: one `UpdateAlias`, guarded by the alias's
+/// `RevisionId`, after one round of reads. It takes no lock: the guard
+/// already refuses to overwrite a release that moved the alias meanwhile,
+/// and a rollback is what one reaches for when things are on fire.
+pub async fn rollback(
+    cli: &Cli,
+    config: &Config,
+    clients: &Clients,
+    progress: &Progress,
+    to: Option<u64>,
+    dry_run: bool,
+) -> Result<(), Error> {
+    let names = Names::new(&config.project, &config.stage);
+    let (_, releases) = deployed(clients, &names).await?;
+    let rb = plan::release::rollback(&releases, &config.alias, to)
+        .map_err(|why| InputError::Rollback(why.to_string()))?;
+    let summary = json!({"alias": rb.alias, "from": rb.from, "to": rb.to,
+                         "history": rb.history, "dry_run": dry_run});
+    if dry_run {
+        match cli.output {
+            Output::Json => println!("{summary}"),
+            Output::Text => println!(
+                "rollback would point alias {} at version {} (from version {}); nothing was changed",
+                rb.alias, rb.to, rb.from
+            ),
+        }
+        return Ok(());
+    }
+    progress.step(&format!(
+        "pointing alias {} back at version {} (from version {})",
+        rb.alias, rb.to, rb.from
+    ));
+    let description = plan::release::history_description(&rb.history);
+    release::put_alias(
+        &clients.lambda,
+        &release::AliasWrite {
+            function: &names.function,
+            alias: &rb.alias,
+            version: rb.to,
+            description: &description,
+            revision_id: Some(&rb.revision_id),
+        },
+    )
+    .await?;
+    progress.done(&format!(
+        "the app's calls go to version {} now; $LATEST and your source still hold the newer code, so fix it before the next `up` or `update-code` releases it again",
+        rb.to
+    ));
+    match cli.output {
+        Output::Json => println!("{summary}"),
+        Output::Text => println!(
+            "rolled back alias {} from version {} to version {}",
+            rb.alias, rb.from, rb.to
+        ),
+    }
+    Ok(())
+}
+
+/// `versions`: every published version, newest first, and the aliases.
+pub async fn versions(cli: &Cli, config: &Config, clients: &Clients) -> Result<(), Error> {
+    let names = Names::new(&config.project, &config.stage);
+    let (_, releases) = deployed(clients, &names).await?;
+    let aliases_of = |n: u64| -> Vec<String> {
+        let mut names: Vec<String> = releases
+            .aliases
+            .iter()
+            .filter_map(|a| {
+                if a.version() == Some(n) {
+                    Some(a.name.clone())
+                } else {
+                    a.weights
+                        .get(&n.to_string())
+                        .map(|w| format!("{} ({:.0}%)", a.name, w * 100.0))
+                }
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    let ours = releases.alias(&config.alias);
+    let rollback_to = ours
+        .map(|a| plan::release::parse_history(&a.description))
+        .unwrap_or_default()
+        .into_iter()
+        .find(|n| releases.version(*n).is_some() && Some(*n) != ours.and_then(|a| a.version()));
+    let mut list: Vec<_> = releases.versions.iter().collect();
+    list.sort_by_key(|v| std::cmp::Reverse(v.number));
+    match cli.output {
+        Output::Json => {
+            let versions: Vec<_> = list
+                .iter()
+                .map(|v| {
+                    json!({"version": v.number, "last_modified": v.last_modified,
+                           "code_sha256": v.config.code_sha256, "code_size": v.code_size,
+                           "description": v.description, "aliases": aliases_of(v.number)})
+                })
+                .collect();
+            let aliases: Vec<_> = releases
+                .aliases
+                .iter()
+                .map(|a| {
+                    json!({"name": a.name, "function_version": a.function_version,
+                                "weights": a.weights})
+                })
+                .collect();
+            println!(
+                "{}",
+                json!({"function": names.function, "alias": config.alias,
+                       "rollback_to": rollback_to, "versions": versions, "aliases": aliases})
+            );
+        }
+        Output::Text => {
+            println!(
+                "{:>7}  {:<28}  {:<12}  {:>8}  {:<14}  DESCRIPTION",
+                "VERSION", "PUBLISHED", "CODE", "SIZE", "ALIASES"
+            );
+            for v in &list {
+                let mut aliases = aliases_of(v.number).join(", ");
+                if Some(v.number) == rollback_to {
+                    aliases = if aliases.is_empty() {
+                        "(rollback)".into()
+                    } else {
+                        format!("{aliases}, (rollback)")
+                    };
+                }
+                println!(
+                    "{:>7}  {:<28}  {:<12}  {:>7}K  {:<14}  {}",
+                    v.number,
+                    v.last_modified,
+                    v.config.code_sha256.chars().take(12).collect::<String>(),
+                    v.code_size / 1024,
+                    aliases,
+                    v.description
+                );
+            }
+            if list.is_empty() {
+                println!("(no published versions yet: `backend-ctl up` makes the first release)");
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,377 @@
+//! Releases against the emulator: `up` and `update-code` publish a version
+//! only when something changed and move the alias the app calls; `rollback`
+//! moves it back in one write that a concurrent release cannot be lost to;
+//! old versions are pruned; a run stopped between `PublishVersion` and the
+//! alias's move is finished by the next, without a second version.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::proxy::{Faults, Hook};
+use common::{Aws, Project, Settings};
+
+const ADA: &str = r#"{"firstName": "Ada", "lastName": "Lovelace"}"#;
+const OLD: &str = r#"{"greetings":"Hello, Ada Lovelace."}"#;
+const NEW: &str = r#"{"greetings":"Hi there, Ada Lovelace!"}"#;
+
+/// A one-line change of the handler's answer.
+fn change_the_handler(p: &Project, to: &str) {
+    let main = p.handler.join("src/main.rs");
+    let source = std::fs::read_to_string(&main).unwrap();
+    let changed = source
+        .replace("Hello, {first} {last}.", to)
+        .replace("Hi there, {first} {last}!", to);
+    assert_ne!(source, changed, "the handler's greeting line moved");
+    std::fs::write(&main, changed).unwrap();
+}
+
+/// The published versions' numbers, oldest first.
+fn versions(aws: &Aws, function: &str) -> Vec<String> {
+    aws.releases(function)
+        .0
+        .iter()
+        .map(|v| v["version"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The app's path (`invoke`: a Cognito identity, then Invoke of the alias).
+fn app_answer(p: &Project) -> String {
+    p.run(&["invoke", "--payload", ADA])
+        .ok()
+        .stdout()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn a_release_publishes_one_version_moves_the_alias_and_a_noop_writes_nothing() {
+    let p = Project::new("release").with_handler_copy();
+    let names = p.names();
+    let aws = Aws::new();
+    p.up();
+    assert_eq!(versions(&aws, &names.function), ["1"]);
+    assert_eq!(
+        aws.alias_version(&names.function, "live").as_deref(),
+        Some("1")
+    );
+    let first = aws.releases(&names.function).0[0].clone();
+    let described = aws
+        .block(
+            aws.lambda
+                .get_function_configuration()
+                .function_name(&names.function)
+                .qualifier("1")
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(
+        described.description().unwrap_or_default(),
+        format!(
+            "backend-ctl: CodeSha256 {}",
+            first["code_sha256"].as_str().unwrap()
+        ),
+        "the version records what it was built from (the copy is in no git work tree)"
+    );
+    assert_eq!(app_answer(&p), OLD);
+
+    // Nothing changed: nothing written, nothing published.
+    p.recorder.clear();
+    p.up();
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+    p.run(&["update-code"]).ok();
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+
+    // A one-line change: one upload, one version, the alias moved.
+    change_the_handler(&p, "Hi there, {first} {last}!");
+    p.recorder.clear();
+    let run = p.run(&["update-code"]).ok();
+    assert_eq!(
+        p.recorder.writes(),
+        [
+            "lambda:UpdateFunctionCode",
+            "lambda:PublishVersion",
+            "lambda:UpdateAlias"
+        ]
+    );
+    assert!(
+        run.stdout().contains("released version 2 as live"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(versions(&aws, &names.function), ["1", "2"]);
+    assert_eq!(
+        aws.alias_version(&names.function, "live").as_deref(),
+        Some("2")
+    );
+    assert_eq!(app_answer(&p), NEW);
+
+    // And `up` agrees that this is what the config and source say.
+    p.recorder.clear();
+    p.up();
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+}
+
+#[test]
+fn a_config_change_through_up_is_a_release_too() {
+    let p = Project::new("relconf");
+    let names = p.names();
+    let aws = Aws::new();
+    p.up();
+    p.write_config(&Settings {
+        memory_mb: 256,
+        ..Settings::default()
+    });
+    p.recorder.clear();
+    p.up();
+    assert_eq!(
+        p.recorder.writes(),
+        [
+            "lambda:UpdateFunctionConfiguration",
+            "lambda:PublishVersion",
+            "lambda:UpdateAlias"
+        ]
+    );
+    let live = aws
+        .block(
+            aws.lambda
+                .get_function_configuration()
+                .function_name(&names.function)
+                .qualifier("live")
+                .send(),
+        )
+        .unwrap();
+    assert_eq!(live.version(), Some("2"));
+    assert_eq!(live.memory_size(), Some(256));
+}
+
+#[test]
+fn rollback_is_one_write_and_the_app_gets_the_old_answer_back() {
+    let p = Project::new("rollback").with_handler_copy();
+    let names = p.names();
+    let aws = Aws::new();
+    p.up();
+    change_the_handler(&p, "Hi there, {first} {last}!");
+    p.run(&["update-code"]).ok();
+    assert_eq!(app_answer(&p), NEW);
+
+    // Its plan first: nothing is written.
+    p.recorder.clear();
+    let dry = p.run(&["rollback", "--dry-run"]).ok();
+    assert!(
+        dry.stdout().contains("at version 1 (from version 2)"),
+        "{}",
+        dry.stdout()
+    );
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+
+    p.recorder.clear();
+    let run = p.run(&["rollback"]).ok();
+    assert_eq!(p.recorder.writes(), ["lambda:UpdateAlias"]);
+    assert!(
+        run.stdout()
+            .contains("rolled back alias live from version 2 to version 1"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(
+        aws.alias_version(&names.function, "live").as_deref(),
+        Some("1")
+    );
+    assert_eq!(app_answer(&p), OLD);
+
+    // Nothing older than version 1: a clear error naming the versions.
+    p.recorder.clear();
+    p.run(&["rollback"])
+        .fails(2, "nothing to roll back to")
+        .fails(2, "published versions: 1, 2");
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+    p.run(&["rollback", "--to", "7"]).fails(
+        2,
+        "the function has no version 7 (published versions: 1, 2)",
+    );
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+
+    // Forward again, to a named version.
+    p.recorder.clear();
+    p.run(&["rollback", "--to", "2"]).ok();
+    assert_eq!(p.recorder.writes(), ["lambda:UpdateAlias"]);
+    assert_eq!(app_answer(&p), NEW);
+    // And back once more: the history kept version 1 as the one before.
+    p.run(&["rollback"]).ok();
+    assert_eq!(
+        aws.alias_version(&names.function, "live").as_deref(),
+        Some("1")
+    );
+}
+
+#[test]
+fn a_rollback_racing_a_release_is_refused_not_overwritten() {
+    let aws = Arc::new(Aws::new());
+    let p = Project::new("relrace").with_handler_copy();
+    let names = p.names();
+    p.up();
+    change_the_handler(&p, "Hi there, {first} {last}!");
+    p.run(&["update-code"]).ok();
+    change_the_handler(&p, "Hey {first} {last}!");
+    p.run(&["update-code"]).ok();
+    assert_eq!(
+        aws.alias_version(&names.function, "live").as_deref(),
+        Some("3")
+    );
+
+    // Between the rollback's read and its write, another release moves the
+    // alias (to version 2, as someone's own rollback --to 2 would).
+    let (other, function) = (aws.clone(), names.function.clone());
+    p.recorder.set_faults(Faults {
+        before: Some(Hook(
+            "UpdateAlias",
+            Arc::new(move || {
+                other
+                    .block(
+                        other
+                            .lambda
+                            .update_alias()
+                            .function_name(&function)
+                            .name("live")
+                            .function_version("2")
+                            .send(),
+                    )
+                    .unwrap();
+            }),
+        )),
+        ..Faults::default()
+    });
+    let run = p
+        .run(&["rollback", "--to", "1"])
+        .fails(1, "PreconditionFailedException");
+    assert!(
+        run.stderr().contains("changed since it was read"),
+        "{}",
+        run.stderr()
+    );
+    // The other writer's move stands.
+    assert_eq!(
+        aws.alias_version(&names.function, "live").as_deref(),
+        Some("2")
+    );
+}
+
+#[test]
+fn pruning_keeps_keep_versions_the_aliased_and_the_rollback_target() {
+    let p = Project::new("prune").with_handler_copy();
+    let names = p.names();
+    let aws = Aws::new();
+    p.write_config(&Settings {
+        keep_versions: Some(2),
+        ..Settings::default()
+    });
+    p.up();
+    // Someone's own alias on version 1.
+    aws.block(
+        aws.lambda
+            .create_alias()
+            .function_name(&names.function)
+            .name("beta")
+            .function_version("1")
+            .send(),
+    )
+    .unwrap();
+    for (i, line) in [
+        "Hi {first} {last}!",
+        "Hey {first} {last}!",
+        "Yo {first} {last}!",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let main = p.handler.join("src/main.rs");
+        let source = std::fs::read_to_string(&main).unwrap();
+        let greeting = regex_line(&source);
+        std::fs::write(&main, source.replace(&greeting, line)).unwrap();
+        p.run(&["update-code"]).ok();
+        assert_eq!(
+            aws.alias_version(&names.function, "live"),
+            Some((i + 2).to_string())
+        );
+    }
+    // Versions 1..=4 were published; keep_versions 2 keeps 4 and 3 (also the
+    // rollback target) and 1 (beta's); 2 is gone.
+    assert_eq!(versions(&aws, &names.function), ["1", "3", "4"]);
+    p.run(&["rollback"]).ok();
+    assert_eq!(
+        aws.alias_version(&names.function, "live").as_deref(),
+        Some("3")
+    );
+
+    // `versions` shows it all, and says where each alias points.
+    let listed = p.run(&["versions", "--output", "json"]).ok();
+    let listed: serde_json::Value = serde_json::from_str(&listed.stdout()).unwrap();
+    let numbers: Vec<u64> = listed["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_u64().unwrap())
+        .collect();
+    assert_eq!(numbers, [4, 3, 1]);
+    assert_eq!(
+        listed["versions"][1]["aliases"],
+        serde_json::json!(["live"])
+    );
+    assert_eq!(
+        listed["versions"][2]["aliases"],
+        serde_json::json!(["beta"])
+    );
+
+    // Teardown takes the versions and both aliases with the function.
+    p.run(&["teardown", "--yes"]).ok();
+    assert!(aws.nothing_left("prune"));
+    assert_eq!(aws.releases(&names.function), (vec![], Default::default()));
+}
+
+/// The greeting line of the handler's source, whatever it says now.
+fn regex_line(source: &str) -> String {
+    let start = source.find("format!(\"").unwrap() + "format!(\"".len();
+    let end = start + source[start..].find('"').unwrap();
+    source[start..end].to_string()
+}
+
+#[test]
+fn a_run_stopped_between_publish_and_the_alias_is_finished_without_a_second_version() {
+    let p = Project::new("relcrash").with_handler_copy();
+    let names = p.names();
+    let aws = Aws::new();
+    p.up();
+    change_the_handler(&p, "Hi there, {first} {last}!");
+    // The run dies as its UpdateAlias leaves: version 2 exists, the alias is on 1.
+    p.recorder.set_faults(Faults {
+        cut_at: Some("UpdateAlias"),
+        ..Faults::default()
+    });
+    let cut = p.run_with(&["update-code"], common::FAST);
+    assert_ne!(cut.code(), 0, "{}", cut.stderr());
+    assert_eq!(versions(&aws, &names.function), ["1", "2"]);
+    assert_eq!(
+        aws.alias_version(&names.function, "live").as_deref(),
+        Some("1")
+    );
+
+    // The next `up` moves the alias to version 2 and publishes nothing.
+    p.recorder.set_faults(Faults::default());
+    p.run(&["up", "--yes"]).ok();
+    let writes = p.recorder.writes();
+    assert!(
+        !writes.iter().any(|w| w == "lambda:PublishVersion"),
+        "{writes:?}"
+    );
+    assert!(
+        writes.iter().any(|w| w == "lambda:UpdateAlias"),
+        "{writes:?}"
+    );
+    assert_eq!(versions(&aws, &names.function), ["1", "2"]);
+    assert_eq!(
+        aws.alias_version(&names.function, "live").as_deref(),
+        Some("2")
+    );
+    assert_eq!(app_answer(&p), NEW);
+}
