@@ -7,9 +7,14 @@ invocations and take one invocation at a time; when all of a function's
 environments are busy, another one starts. An environment whose process
 crashed, timed out or posted an init error is dropped, as is one whose
 function changed (each keeps its function's fingerprint: code, architecture,
-memory, timeout, handler, runtime, environment, role); ``retire``
-(UpdateFunctionCode, UpdateFunctionConfiguration, DeleteFunction) drops a
-function's environments at once (a busy one after its invocation), and
+memory, timeout, handler, runtime, environment, role). Environments are per
+version: a published version (backend_ctl_versions) runs its own snapshot of
+code and configuration in environments of its own, never shared with $LATEST
+or another version; reserved concurrency is the function's, counted over all
+its versions. ``retire`` drops a function's environments at once (a busy one
+after its invocation): $LATEST's on UpdateFunctionCode and
+UpdateFunctionConfiguration, one version's on DeleteFunction Qualifier=N,
+all of them on DeleteFunction; and
 ``stop_all`` ends every process (server stop, POST /moto-api/reset).
 
 The process sees only Lambda's variables (AWS_LAMBDA_RUNTIME_API,
@@ -351,12 +356,13 @@ def invoke(fn: Any, payload: bytes, invoked_arn: str, asynchronous: bool = False
     return _run(fn, invocation, True)
 
 
-def retire(account_id: str, region: str, function_name: str) -> None:
-    """Drop a function's environments: idle ones now, busy ones after their invocation."""
+def retire(account_id: str, region: str, function_name: str, version: str | None = None) -> None:
+    """Drop a function's environments (of one ``version`` only, when given: "$LATEST", "3"):
+    idle ones now, busy ones after their invocation."""
     stale = []
     with _lock:
         for key, envs in _pools.items():
-            if key[:3] == (account_id, region, function_name):
+            if key[:3] == (account_id, region, function_name) and version in (None, key[3]):
                 for env in list(envs):
                     if env.busy:
                         env.retired = True

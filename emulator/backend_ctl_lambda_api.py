@@ -1,8 +1,10 @@
 """Lambda's API around the runtime (backend_ctl_lambda), patched into moto.
 
 * Invoke (``POST /2015-03-31/functions/{FunctionName}/invocations``; a name
-  or an ARN, Qualifier $LATEST, a version, or none) runs the function's code;
-  moto's echo is gone:
+  or an ARN, Qualifier $LATEST, a version, an alias, or none) runs the code
+  and configuration of what the qualifier names (backend_ctl_aliases.resolve:
+  an alias with routing weights picks its version per invocation); moto's
+  echo is gone:
   - unknown function: 404 ResourceNotFoundException "Function not found:
     arn:aws:lambda:<region>:<account>:function:<name>"; a payload that is not
     JSON: 400 InvalidRequestContentException "Could not parse request body
@@ -10,7 +12,7 @@
     RequestTooLargeException; past a concurrency limit: 429
     TooManyRequestsException "Rate Exceeded." with its Reason (Lambda
     errors: ``x-amzn-ErrorType`` and ``{"__type", "Type": "User", "message"}``);
-  - RequestResponse: 200, ``X-Amz-Executed-Version``, ``x-amzn-RequestId``
+  - RequestResponse: 200, ``X-Amz-Executed-Version`` (the version that ran), ``x-amzn-RequestId``
     = the invocation's request id (moto's generator of that header now keeps
     an id a response already set), the body the runtime posted; a function
     error adds ``X-Amz-Function-Error: Unhandled``; ``X-Amz-Log-Type: Tail``
@@ -32,9 +34,9 @@
   (ValidationException: exactly one of x86_64, arm64); UpdateFunctionCode
   stores it (moto 5.2.5 ignores it), so GetFunction reports it and the next
   process runs on it.
-* UpdateFunctionCode, UpdateFunctionConfiguration and DeleteFunction retire
-  the function's environments; POST /moto-api/reset and the server's exit
-  stop every process.
+* UpdateFunctionCode and UpdateFunctionConfiguration retire $LATEST's
+  environments (DeleteFunction retires in backend_ctl_versions); POST
+  /moto-api/reset and the server's exit stop every process.
 """
 
 import atexit
@@ -47,7 +49,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, quote, unquote
 
 from moto.awslambda.exceptions import (InvalidParameterValueException, LambdaClientError,
-                                       UnknownFunctionException, ValidationException)
+                                       ValidationException)
 from moto.awslambda.models import LambdaBackend, LambdaFunction
 from moto.awslambda.responses import LambdaResponse
 from moto.awslambda.utils import get_backend
@@ -59,6 +61,7 @@ from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from werkzeug.wrappers import Request, Response
 
 import backend_ctl_lambda as runtime
+from backend_ctl_aliases import resolve
 from backend_ctl_app_auth import IDENTITY_KEY
 
 CODE_PATH = "/backend-ctl/lambda-code/"
@@ -76,13 +79,6 @@ class UserError(LambdaClientError):
         self.code = status
         self.description = json.dumps(
             {"__type": error_type, "Type": "User", "message": message, **extra})
-
-
-def _lookup(backend: Any, name: str, qualifier: str | None) -> Any:
-    try:
-        return backend.get_function(name, qualifier)
-    except UnknownFunctionException as err:
-        raise UserError("ResourceNotFoundException", err.message, 404) from None
 
 
 def _run(fn: Any, payload: bytes, arn: str, identity: dict[str, str] | None = None) -> runtime.Result:
@@ -105,7 +101,7 @@ def _caller_identity(self: Any) -> dict[str, str] | None:
 def invoke(self: Any) -> tuple[int, dict[str, str], bytes]:
     """Invoke: POST /2015-03-31/functions/{FunctionName}/invocations."""
     name, qualifier = unquote(self.path.rsplit("/", 2)[-2]), _qualifier(self)
-    fn = _lookup(self.backend, name, qualifier)
+    fn, arn = resolve(self.backend, name, qualifier)
     invocation_type = self.headers.get("X-Amz-Invocation-Type") or "RequestResponse"
     if invocation_type not in INVOCATION_TYPES:
         raise ValidationException(invocation_type, "invocationType",
@@ -123,9 +119,6 @@ def invoke(self: Any) -> tuple[int, dict[str, str], bytes]:
                             f"Could not parse payload into json: {err}") from None
     else:
         payload = b"{}"
-    arn = fn.function_arn
-    if qualifier and str(fn.version) == "$LATEST":
-        arn += f":{qualifier}"
     if invocation_type == "DryRun":
         return 204, {"status": "204"}, b""
     identity = _caller_identity(self)
@@ -146,17 +139,17 @@ def invoke(self: Any) -> tuple[int, dict[str, str], bytes]:
 def invoke_async(self: Any) -> tuple[int, dict[str, str], str]:
     """InvokeAsync (deprecated): POST /2014-11-13/functions/{FunctionName}/invoke-async/."""
     name = unquote(self.path.rstrip("/").rsplit("/", 2)[-2])
-    fn = _lookup(self.backend, name, None)
+    fn, arn = resolve(self.backend, name, None)
     payload = self.raw_body or b"{}"
     runtime.invoke(fn, payload.encode() if isinstance(payload, str) else payload,
-                   fn.function_arn, asynchronous=True, cognito_identity=_caller_identity(self))
+                   arn, asynchronous=True, cognito_identity=_caller_identity(self))
     return 202, {"status": "202"}, json.dumps({"Status": 202})
 
 
 def _backend_invoke(self: Any, function_name: str, qualifier: str | None, body: Any,
                     headers: Any, response_headers: Any) -> bytes:
     """LambdaBackend.invoke, for moto's own callers (event sources, SNS, ...)."""
-    return _function_invoke(self.get_function(function_name, qualifier), body, headers,
+    return _function_invoke(resolve(self, function_name, qualifier)[0], body, headers,
                             response_headers)
 
 
@@ -244,7 +237,7 @@ def install() -> None:
         return
     DomainDispatcherApplication._bc_lambda = True
     create, update_code = LambdaBackend.create_function, LambdaBackend.update_function_code
-    update_config, delete = LambdaBackend.update_function_configuration, LambdaBackend.delete_function
+    update_config = LambdaBackend.update_function_configuration
     reset, route = MotoAPIBackend.reset, DomainDispatcherApplication.__call__
 
     def create_function(self: Any, spec: dict[str, Any]) -> Any:
@@ -265,18 +258,14 @@ def install() -> None:
             fn.architectures = previous
             raise
         if not body.get("DryRun"):
-            runtime.retire(self.account_id, self.region_name, fn.function_name)
+            runtime.retire(self.account_id, self.region_name, fn.function_name, "$LATEST")
         return result
 
     def update_function_configuration(self: Any, name: str, qualifier: Any, body: dict) -> Any:
         result = update_config(self, name, qualifier, body)
-        runtime.retire(self.account_id, self.region_name, self.get_function(name, qualifier).function_name)
+        runtime.retire(self.account_id, self.region_name, self.get_function(name).function_name,
+                       "$LATEST")
         return result
-
-    def delete_function(self: Any, function_name: str, qualifier: str | None = None) -> None:
-        fn = self.get_function(function_name, qualifier)
-        delete(self, function_name, qualifier)
-        runtime.retire(self.account_id, self.region_name, fn.function_name)
 
     def reset_all(self: Any) -> None:
         runtime.stop_all()
@@ -290,7 +279,6 @@ def install() -> None:
     LambdaBackend.create_function = create_function
     LambdaBackend.update_function_code = update_function_code
     LambdaBackend.update_function_configuration = update_function_configuration
-    LambdaBackend.delete_function = delete_function
     LambdaBackend.invoke = _backend_invoke
     LambdaSimpleBackend.invoke = _backend_invoke
     LambdaFunction.invoke = _function_invoke

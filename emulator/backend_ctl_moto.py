@@ -39,6 +39,10 @@ Import this module before the moto server starts (launch.py does); it patches mo
   actions and disabled regions (``backend_ctl_access``).
 * Lambda runs the function's code: Invoke, logs, Code.Location, Architectures
   on UpdateFunctionCode (``backend_ctl_lambda_api``, over ``backend_ctl_lambda``).
+* Lambda versions and aliases as AWS keeps them: snapshots numbered for
+  good, RevisionIds and their preconditions, DeleteFunction of one version,
+  routing weights, an Invoke of a qualifier running that version
+  (``backend_ctl_versions``, ``backend_ctl_aliases``).
 
 Errors are moto ``JsonRESTError``s: HTTP 400 with ``{"__type": "<Code>",
 "message": "..."}``, as the AWS JSON 1.1 protocol does. moto dispatches
@@ -66,6 +70,7 @@ from moto.moto_api._internal.models import moto_api_backend
 
 import backend_ctl_access
 import backend_ctl_account
+import backend_ctl_aliases
 import backend_ctl_app_auth
 import backend_ctl_iam
 import backend_ctl_identities
@@ -73,6 +78,7 @@ import backend_ctl_lambda_api
 import backend_ctl_lambda_logs
 import backend_ctl_logs
 import backend_ctl_switches
+import backend_ctl_versions
 
 MAX_RESULTS_LIMIT = 60
 ROLE_KINDS = ("authenticated", "unauthenticated")
@@ -391,6 +397,8 @@ def install() -> None:
     backend_ctl_logs.install()
     backend_ctl_account.install()  # validation wraps the switches' role checks
     backend_ctl_lambda_api.install()
+    backend_ctl_versions.install()  # over lambda_api's and the switches' update wrappers
+    backend_ctl_aliases.install()
     backend_ctl_lambda_logs.install()
     backend_ctl_identities.install()
     backend_ctl_access.install()  # refuses before any other route

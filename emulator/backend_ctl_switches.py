@@ -254,6 +254,9 @@ def _check_idle(fn: Any) -> None:
         raise ResourceConflict(f"{BUSY} An update is in progress for resource: {fn.function_arn}")
 
 
+check_idle = _check_idle  # PublishVersion refuses a busy $LATEST too (backend_ctl_versions)
+
+
 def _overlay_states(config: dict[str, Any], fn: Any) -> dict[str, Any]:
     """Set State / LastUpdateStatus (and reasons) of ``config`` from fn's timers."""
     create, update = _create(fn), _update(fn)
