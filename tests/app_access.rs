@@ -27,8 +27,12 @@ fn a_wrong_invoke_policy_shuts_the_app_out_and_up_lets_it_back_in() {
         .as_str()
         .unwrap()
         .to_string();
-    assert!(ours.ends_with(":function:accesswrong-dev"), "{policy}");
-    let other = ours.replace(":function:accesswrong-dev", ":function:someone-else");
+    // Exactly the alias the app calls: not $LATEST, not a version, not `:*`.
+    assert!(ours.ends_with(":function:accesswrong-dev:live"), "{policy}");
+    let other = ours.replace(
+        ":function:accesswrong-dev:live",
+        ":function:someone-else:live",
+    );
     policy["Statement"][0]["Resource"] = serde_json::json!(other);
     aws.block(
         aws.iam

@@ -159,7 +159,15 @@ fn switching_architecture_changes_only_the_code_and_back() {
         );
         p.recorder.clear();
         p.up();
-        assert_eq!(p.recorder.writes(), ["lambda:UpdateFunctionCode"]);
+        // The code changes, and the architecture with it: a release.
+        assert_eq!(
+            p.recorder.writes(),
+            [
+                "lambda:UpdateFunctionCode",
+                "lambda:PublishVersion",
+                "lambda:UpdateAlias"
+            ]
+        );
         assert_eq!(architecture(&aws, &names.function), arch);
         let (bootstrap, _) = deployed_bootstrap(&aws, &names.function);
         assert_eq!(elf_facts(&bootstrap).0, machine, "{arch}");
@@ -336,9 +344,11 @@ fn a_missing_qemu_or_sysroot_is_named_for_local_runs() {
 
 /// Two zig builds at once on one machine would make one fail with "Text
 /// file busy" (cargo-zigbuild rewrites its `zig cc` wrapper scripts while
-/// the other build runs them): a build waits for the one holding the lock.
+/// the other build runs them), and two builds into one target folder could
+/// each deploy the other's binary: a build waits for the one holding the
+/// machine's build lock.
 #[test]
-fn a_zig_build_waits_for_another_one_on_this_machine() {
+fn a_build_waits_for_another_one_on_this_machine() {
     aarch64_target();
     let p = Project::new("armzigwait");
     arm64(&p);
@@ -355,7 +365,7 @@ fn a_zig_build_waits_for_another_one_on_this_machine() {
         .create(true)
         .truncate(false)
         .write(true)
-        .open(cache.join("zigbuild.lock"))
+        .open(cache.join("build.lock"))
         .unwrap();
     held.lock().unwrap();
     let mut child = p
@@ -382,7 +392,7 @@ fn a_zig_build_waits_for_another_one_on_this_machine() {
     });
     let waiting = std::time::Instant::now();
     let mut seen = String::new();
-    while !seen.contains("waiting for another zig build") {
+    while !seen.contains("waiting for another backend-ctl build") {
         seen = rx
             .recv_timeout(std::time::Duration::from_secs(60))
             .unwrap_or_else(|_| panic!("no wait announced: {seen}"));

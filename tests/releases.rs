@@ -358,6 +358,7 @@ fn a_run_stopped_between_publish_and_the_alias_is_finished_without_a_second_vers
 
     // The next `up` moves the alias to version 2 and publishes nothing.
     p.recorder.set_faults(Faults::default());
+    p.recorder.clear();
     p.run(&["up", "--yes"]).ok();
     let writes = p.recorder.writes();
     assert!(

@@ -48,11 +48,7 @@ pub fn checked_binary(
 ) -> Result<(PathBuf, Vec<u8>), BuildError> {
     let way = toolchain::build_way(config.linker, config.architecture, toolchain::Host::this());
     toolchain::check_build_tools(&way)?;
-    let binary = build_binary(&config.handler_path, &config.binary, Some(&way), progress)?;
-    let bytes = std::fs::read(&binary).map_err(|e| BuildError::Binary {
-        path: binary.clone(),
-        message: format!("cannot read it: {e}"),
-    })?;
+    let (binary, bytes) = build_binary(&config.handler_path, &config.binary, Some(&way), progress)?;
     elf::check(&bytes, config.architecture).map_err(|message| BuildError::Binary {
         path: binary.clone(),
         message,
@@ -77,11 +73,7 @@ pub struct LocalBinary {
 pub fn local_binary(config: &Config, progress: &Progress) -> Result<LocalBinary, BuildError> {
     let host = toolchain::Host::this();
     if host.os != "linux" {
-        let path = build_binary(&config.handler_path, &config.binary, None, progress)?;
-        let bytes = std::fs::read(&path).map_err(|e| BuildError::Binary {
-            path: path.clone(),
-            message: format!("cannot read it: {e}"),
-        })?;
+        let (path, bytes) = build_binary(&config.handler_path, &config.binary, None, progress)?;
         return Ok(LocalBinary {
             path,
             bytes,
@@ -111,14 +103,15 @@ fn cargo() -> String {
 }
 
 /// Runs `cargo build` (or `cargo zigbuild`) for Lambda's target, or for
-/// this machine when `way` is `None`, and finds the binary from cargo's own
-/// JSON messages.
+/// this machine when `way` is `None`, finds the binary from cargo's own
+/// JSON messages, and reads it, all under the machine's build lock (see
+/// `build_lock`).
 fn build_binary(
     crate_dir: &Path,
     bin: &str,
     way: Option<&toolchain::BuildWay>,
     progress: &Progress,
-) -> Result<PathBuf, BuildError> {
+) -> Result<(PathBuf, Vec<u8>), BuildError> {
     let manifest = crate_dir.join("Cargo.toml");
     let crate_err = |message: String| BuildError::Crate {
         path: crate_dir.to_path_buf(),
@@ -150,11 +143,8 @@ fn build_binary(
             command.arg("build");
         }
     }
-    // Held until the build ends (dropped with this function's locals).
-    let _zig_lock = match way {
-        Some(way) if way.zig => zig_lock(progress),
-        _ => None,
-    };
+    // Held until the binary is read (dropped with this function's locals).
+    let _build_lock = build_lock(progress);
     let mut child = command
         .arg("--manifest-path")
         .arg(&manifest)
@@ -185,22 +175,30 @@ fn build_binary(
             status: status.to_string(),
         });
     }
-    executable.ok_or_else(|| {
+    let path = executable.ok_or_else(|| {
         crate_err(format!(
             "cargo built no binary named `{bin}`\n  hint: name the handler's binary `{bin}` ([[bin]] name = \"{bin}\"), or set [handler] binary"
         ))
-    })
+    })?;
+    let bytes = std::fs::read(&path).map_err(|e| BuildError::Binary {
+        path: path.clone(),
+        message: format!("cannot read it: {e}"),
+    })?;
+    Ok((path, bytes))
 }
 
-/// One `cargo zigbuild` at a time on this machine. cargo-zigbuild rewrites
-/// its `zig cc` wrapper scripts in one cache folder per user and then runs
-/// them; a second build rewriting a script while the first runs it makes
-/// the first fail with "Text file busy" (ETXTBSY), which two `backend-ctl`
-/// runs at once (say, `dev` and `up`) would hit. Cargo's own lock on the
-/// target folder comes too late: the scripts are written before cargo
-/// starts. The lock is advisory and best effort: where its file cannot be
-/// made, the build goes on without it.
-fn zig_lock(progress: &Progress) -> Option<std::fs::File> {
+/// One handler build at a time on this machine, from cargo's start until
+/// the binary is read. Cargo's own lock on a target folder is not enough
+/// for two `backend-ctl` runs at once (say, `dev` and `up`, or two
+/// projects with one `CARGO_TARGET_DIR`): it is released when cargo ends,
+/// so the second build can overwrite `bootstrap` before the first has read
+/// it, and the first would deploy the other's code. And cargo-zigbuild
+/// rewrites its `zig cc` wrapper scripts, in one cache folder per user,
+/// before cargo starts, then runs them: a build rewriting a script while
+/// another runs it fails with "Text file busy" (ETXTBSY). The lock is
+/// advisory and best effort: where its file cannot be made, the build goes
+/// on without it.
+fn build_lock(progress: &Progress) -> Option<std::fs::File> {
     let dir = std::env::var_os("XDG_CACHE_HOME")
         .filter(|d| !d.is_empty())
         .map(PathBuf::from)
@@ -212,12 +210,12 @@ fn zig_lock(progress: &Progress) -> Option<std::fs::File> {
         .create(true)
         .truncate(false)
         .write(true)
-        .open(dir.join("zigbuild.lock"))
+        .open(dir.join("build.lock"))
         .ok()?;
     match file.try_lock() {
         Ok(()) => Some(file),
         Err(std::fs::TryLockError::WouldBlock) => {
-            progress.note("waiting for another zig build on this machine to finish");
+            progress.note("waiting for another backend-ctl build on this machine to finish");
             file.lock().ok().map(|()| file)
         }
         Err(std::fs::TryLockError::Error(_)) => None,

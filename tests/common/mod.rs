@@ -200,6 +200,26 @@ impl Project {
         for file in ["Cargo.toml", "Cargo.lock", "src/main.rs"] {
             std::fs::copy(repo().join(crate_dir).join(file), dest.join(file)).unwrap();
         }
+        // A package name of its own. Copies share one target folder, and cargo
+        // tells two packages of one name and version apart by the mtimes of
+        // their files alone: a copy edited before another copy's build would
+        // be taken as fresh, and the other copy's binary deployed.
+        let manifest = std::fs::read_to_string(dest.join("Cargo.toml")).unwrap();
+        let package = manifest
+            .lines()
+            .find_map(|l| l.strip_prefix("name = \""))
+            .and_then(|rest| rest.strip_suffix('"'))
+            .unwrap()
+            .to_string();
+        for file in ["Cargo.toml", "Cargo.lock"] {
+            let path = dest.join(file);
+            let text = std::fs::read_to_string(&path).unwrap().replacen(
+                &format!("name = \"{package}\""),
+                &format!("name = \"{package}-{}\"", self.name),
+                1,
+            );
+            std::fs::write(&path, text).unwrap();
+        }
         self.handler = dest;
         self.write_config(&Settings::default());
         self
