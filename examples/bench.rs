@@ -1,6 +1,7 @@
 //! The benchmark: backend-ctl against the local emulator behind a proxy that
 //! adds latency to every call (0 and 50 ms, on loopback), side by side with
-//! the AWS CLI baseline script (bench/baseline-aws-cli.sh). Prints a Markdown
+//! the AWS CLI baseline scripts (bench/baseline-aws-cli*.sh: `up`, a
+//! release, a rollback). Prints a Markdown
 //! report: median wall time, API calls (all and writes) and sequential round
 //! trips per operation, the ratios against the baseline, the handler's zip
 //! size, its local cold start and warm invoke, and the CLI's start-up.
@@ -105,8 +106,8 @@ fn write_config(dir: &Path, project: &str) -> PathBuf {
     config
 }
 
-/// Replaces the function's code behind our back, so that update-code uploads.
-fn change_code(env: &Env, function: &str) {
+/// A zip of other code, for releases made behind backend-ctl's back.
+fn other_zip(env: &Env) -> PathBuf {
     let zip = env.home.path().join("other.zip");
     let status = Command::new(repo().join(".venv/bin/python"))
         .args(["-c", "import sys, zipfile; z = zipfile.ZipFile(sys.argv[1], 'w'); z.writestr('bootstrap', 'other'); z.close()"])
@@ -114,20 +115,21 @@ fn change_code(env: &Env, function: &str) {
         .status()
         .expect("python");
     assert!(status.success());
-    let status = env
-        .command(&repo().join(".venv/bin/aws"), &env.emulator)
-        .args([
-            "lambda",
-            "update-function-code",
-            "--function-name",
-            function,
-            "--zip-file",
-        ])
-        .arg(format!("fileb://{}", zip.display()))
-        .stdout(Stdio::null())
-        .status()
-        .expect("aws cli");
-    assert!(status.success());
+    zip
+}
+
+/// The AWS CLI release script: other code, published, the alias moved.
+fn cli_release(env: &Env, endpoint: &str, function: &str) -> Command {
+    let mut cmd = env.command(&repo().join("bench/baseline-aws-cli-release.sh"), endpoint);
+    cmd.arg(function).arg(other_zip(env)).arg("live");
+    cmd
+}
+
+/// The AWS CLI rollback script: the alias to the version before.
+fn cli_rollback(env: &Env, endpoint: &str, function: &str) -> Command {
+    let mut cmd = env.command(&repo().join("bench/baseline-aws-cli-rollback.sh"), endpoint);
+    cmd.arg(function).arg("live");
+    cmd
 }
 
 type Table = Vec<(String, u64, Vec<Sample>)>;
@@ -192,11 +194,36 @@ fn main() {
                 lat,
                 measure(&recorder, latency, ctl(&["update-code"])),
             );
-            change_code(&env, &format!("{project}-dev"));
+            // Someone released other code with the AWS CLI (version 2);
+            // update-code releases ours again (version 3); then a rollback.
+            let function = format!("{project}-dev");
             push(
-                "update-code, changed",
+                "AWS CLI script, release",
+                lat,
+                measure(
+                    &recorder,
+                    latency,
+                    cli_release(&env, &recorder.url, &function),
+                ),
+            );
+            push(
+                "update-code, a release",
                 lat,
                 measure(&recorder, latency, ctl(&["update-code"])),
+            );
+            push(
+                "rollback",
+                lat,
+                measure(&recorder, latency, ctl(&["rollback"])),
+            );
+            push(
+                "AWS CLI script, rollback",
+                lat,
+                measure(
+                    &recorder,
+                    latency,
+                    cli_rollback(&env, &recorder.url, &function),
+                ),
             );
             push(
                 "teardown",
@@ -269,9 +296,11 @@ fn main() {
                 .unwrap_or(f64::NAN)
         };
         println!(
-            "- at {lat} ms: `up` is {:.1}× faster than the AWS CLI script on a fresh account, {:.1}× when nothing changed",
+            "- at {lat} ms: `up` is {:.1}× faster than the AWS CLI script on a fresh account, {:.1}× when nothing changed; a release by `update-code` takes {:.1}× the CLI script's time (which neither checks nor locks), `rollback` {:.1}×",
             wall("AWS CLI script, fresh") / wall("fresh up"),
             wall("AWS CLI script, again") / wall("no-op up"),
+            wall("update-code, a release") / wall("AWS CLI script, release"),
+            wall("rollback") / wall("AWS CLI script, rollback"),
         );
     }
 

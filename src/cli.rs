@@ -58,11 +58,18 @@ pub enum Command {
         #[command(flatten)]
         lock: LockFlags,
     },
-    /// Build and redeploy the function's code only; uploads nothing when it did not change.
+    /// Build and release the function's code only; uploads and publishes
+    /// nothing when it did not change.
     UpdateCode {
         #[command(flatten)]
         lock: LockFlags,
+        /// Release to this share of the calls only (1-99 %), the rest staying
+        /// on the live version; `promote` finishes it, `rollback` undoes it.
+        #[arg(long, value_name = "PERCENT", value_parser = clap::value_parser!(u8).range(1..=99))]
+        canary: Option<u8>,
     },
+    /// Finish a canary: its version gets every call, in one write.
+    Promote,
     /// Point the alias the app calls back at the release before (or at
     /// --to VERSION), in one write that a concurrent release cannot be lost to.
     Rollback {

@@ -221,7 +221,22 @@ pub fn up(
         desired.keep_versions,
         &release::expected(&desired.function, &exec_role_arn, &code.sha256),
         latest_unchanged,
+        None,
     );
+    if let Some(alias) = observed.releases.alias(&desired.alias) {
+        let split = alias
+            .weights
+            .iter()
+            .find_map(|(v, w)| v.parse::<u64>().ok().map(|v| (v, release::percent(*w))));
+        if let (Some((canary, percent)), None) = (split, &release.release) {
+            notes.push(Note::Canary {
+                alias: desired.alias.clone(),
+                live: alias.function_version.clone(),
+                canary,
+                percent,
+            });
+        }
+    }
     steps.extend(release::steps(&release, &desired.alias));
     // A pool about to be created has no id yet: the role's trust will change.
     let trust = pool.map(|p| desired.unauth_trust(&p.id));

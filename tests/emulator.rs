@@ -53,6 +53,8 @@ fn fresh_up_creates_exactly_the_desired_resources() {
                 "iam:PutRolePolicy",
                 "lambda:CreateFunction",
                 "lambda:PutFunctionConcurrency",
+                "lambda:PublishVersion",
+                "lambda:CreateAlias",
                 "logs:CreateLogGroup",
                 "logs:PutRetentionPolicy",
             ]
@@ -152,7 +154,7 @@ fn fresh_up_creates_exactly_the_desired_resources() {
         s["Condition"]["ForAnyValue:StringLike"]["cognito-identity.amazonaws.com:amr"],
         "unauthenticated"
     );
-    // Its policy: invoke this function, nothing else.
+    // Its policy: invoke the alias the app calls, nothing else.
     let invoke = aws
         .role_policy(&names.unauth_role, &names.unauth_policy)
         .expect("invoke policy");
@@ -160,7 +162,10 @@ fn fresh_up_creates_exactly_the_desired_resources() {
     assert_eq!(statements.len(), 1);
     assert_eq!(statements[0]["Effect"], "Allow");
     assert_eq!(statements[0]["Action"], "lambda:InvokeFunction");
-    assert_eq!(statements[0]["Resource"], c.function_arn().unwrap());
+    assert_eq!(
+        statements[0]["Resource"],
+        format!("{}:live", c.function_arn().unwrap())
+    );
 
     // The pool hands out that role.
     let roles = aws
@@ -232,9 +237,14 @@ fn config_changes_update_only_what_changed() {
     p.write_config(&s);
     p.recorder.clear();
     p.up();
+    // A versioned setting: $LATEST changes, and a release follows.
     assert_eq!(
         p.recorder.writes(),
-        vec!["lambda:UpdateFunctionConfiguration"]
+        vec![
+            "lambda:UpdateFunctionConfiguration",
+            "lambda:PublishVersion",
+            "lambda:UpdateAlias"
+        ]
     );
     let f = aws.function(&names.function).unwrap();
     assert_eq!(f.configuration().unwrap().memory_size(), Some(256));
@@ -245,9 +255,14 @@ fn config_changes_update_only_what_changed() {
     p.write_config(&s);
     p.recorder.clear();
     p.up();
+    // A versioned setting: $LATEST changes, and a release follows.
     assert_eq!(
         p.recorder.writes(),
-        vec!["lambda:UpdateFunctionConfiguration"]
+        vec![
+            "lambda:UpdateFunctionConfiguration",
+            "lambda:PublishVersion",
+            "lambda:UpdateAlias"
+        ]
     );
     let f = aws.function(&names.function).unwrap();
     let vars = f
@@ -459,7 +474,8 @@ fn plan_on_an_empty_account_lists_every_creation_and_writes_nothing() {
     let p = Project::new("planempty");
     let plan = p.run(&["plan", "--output", "json"]).ok();
     let plan = summary(&plan);
-    assert_eq!(plan["create"], 8);
+    // Eight resources, the first version and the alias.
+    assert_eq!(plan["create"], 10);
     assert_eq!(plan["update"], 0);
     assert_eq!(p.recorder.writes(), Vec::<String>::new());
     assert!(Aws::new().role(&p.names().exec_role).is_none());
@@ -480,7 +496,7 @@ fn update_code_uploads_only_changed_code_and_touches_nothing_else() {
         .unwrap()
         .to_string();
 
-    // Unchanged code: one read, no upload.
+    // Unchanged code: one round of reads, no upload.
     p.recorder.clear();
     let run = p.run(&["update-code"]).ok();
     assert!(run.stdout().starts_with("unchanged"), "{}", run.stdout());
@@ -490,9 +506,16 @@ fn update_code_uploads_only_changed_code_and_touches_nothing_else() {
         .iter()
         .map(|c| format!("{}:{}", c.service, c.action))
         .collect();
-    assert_eq!(calls, vec!["lambda:GetFunction"]);
+    assert_eq!(
+        sorted(calls),
+        [
+            "lambda:GetFunction",
+            "lambda:ListAliases",
+            "lambda:ListVersionsByFunction"
+        ]
+    );
 
-    // Changed code: one upload, then the wait; no IAM or Cognito call.
+    // Changed code: one upload, the wait, a release; no IAM or Cognito call.
     let main = p.handler.join("src/main.rs");
     let source = std::fs::read_to_string(&main).unwrap();
     std::fs::write(
@@ -502,7 +525,14 @@ fn update_code_uploads_only_changed_code_and_touches_nothing_else() {
     .unwrap();
     p.recorder.clear();
     p.run(&["update-code"]).ok();
-    assert_eq!(p.recorder.writes(), vec!["lambda:UpdateFunctionCode"]);
+    assert_eq!(
+        p.recorder.writes(),
+        vec![
+            "lambda:UpdateFunctionCode",
+            "lambda:PublishVersion",
+            "lambda:UpdateAlias"
+        ]
+    );
     // The stack's lock aside (a log group held during the upload).
     assert!(
         p.recorder
@@ -827,8 +857,9 @@ fn the_app_config_keeps_keys_that_are_not_ours() {
     assert_eq!(app["LambdaInvoker"]["Default"]["Region"], "us-east-1");
     assert_eq!(
         app["LambdaInvoker"]["Default"]["FunctionName"],
-        p.names().function
+        format!("{}:live", p.names().function)
     );
+    assert_eq!(app["BackendCtl"]["Qualifier"], "live");
     assert!(
         app["CredentialsProvider"]["CognitoIdentity"]["Default"]["PoolId"]
             .as_str()

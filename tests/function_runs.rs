@@ -218,6 +218,11 @@ fn logs_show_start_the_handlers_line_and_report() {
             .unwrap_or_else(|| panic!("no {fragment:?} in:\n{out}"))
     };
     assert!(at("START RequestId:") < at("answered: Hello, Ada Lovelace."));
+    // The app called the alias: version 1 served it, and Lambda's START line says so.
+    assert!(
+        lines[at("START RequestId:")].ends_with("Version: 1"),
+        "{out}"
+    );
     assert!(at("answered: Hello, Ada Lovelace.") < at("END RequestId:"));
     assert!(at("END RequestId:") < at("REPORT RequestId:"));
     // `time  message`, the time in RFC 3339.
@@ -236,7 +241,7 @@ fn logs_show_start_the_handlers_line_and_report() {
         .collect();
     assert_eq!(events.len(), 1, "{}", run.stdout());
     assert_eq!(events[0]["message"], "answered: Hello, Ada Lovelace.");
-    assert!(events[0]["stream"].as_str().unwrap().contains("[$LATEST]"));
+    assert!(events[0]["stream"].as_str().unwrap().contains("/[1]"));
 }
 
 #[test]

@@ -134,8 +134,10 @@ fn an_android_project_goes_from_init_to_invoke_to_teardown() {
         serde_json::from_str(&std::fs::read_to_string(&app_config).unwrap()).unwrap();
     assert_eq!(
         app["LambdaInvoker"]["Default"]["FunctionName"],
-        "weather-now-dev"
+        "weather-now-dev:live"
     );
+    assert_eq!(app["BackendCtl"]["FunctionName"], "weather-now-dev");
+    assert_eq!(app["BackendCtl"]["Qualifier"], "live");
     let run = in_dir(
         &p,
         &root,

@@ -159,7 +159,8 @@ fn rollback_is_one_write_and_the_app_gets_the_old_answer_back() {
     p.recorder.clear();
     let dry = p.run(&["rollback", "--dry-run"]).ok();
     assert!(
-        dry.stdout().contains("at version 1 (from version 2)"),
+        dry.stdout()
+            .contains("would point alias live at version 1 (from version 2)"),
         "{}",
         dry.stdout()
     );
@@ -170,7 +171,7 @@ fn rollback_is_one_write_and_the_app_gets_the_old_answer_back() {
     assert_eq!(p.recorder.writes(), ["lambda:UpdateAlias"]);
     assert!(
         run.stdout()
-            .contains("rolled back alias live from version 2 to version 1"),
+            .contains("alias live rolled back to version 1 (was version 2)"),
         "{}",
         run.stdout()
     );
@@ -375,4 +376,103 @@ fn a_run_stopped_between_publish_and_the_alias_is_finished_without_a_second_vers
         Some("2")
     );
     assert_eq!(app_answer(&p), NEW);
+}
+
+#[test]
+fn a_canary_shares_the_calls_and_promote_or_rollback_end_it_in_one_write() {
+    let p = Project::new("canary").with_handler_copy();
+    let names = p.names();
+    let aws = Aws::new();
+    p.up();
+    change_the_handler(&p, "Hi there, {first} {last}!");
+    p.recorder.clear();
+    p.run(&["update-code", "--canary", "50"]).ok();
+    assert_eq!(
+        p.recorder.writes(),
+        [
+            "lambda:UpdateFunctionCode",
+            "lambda:PublishVersion",
+            "lambda:UpdateAlias"
+        ]
+    );
+    let (_, aliases) = aws.releases(&names.function);
+    assert_eq!(aliases["live"]["version"], "1", "{aliases:?}");
+    assert_eq!(aliases["live"]["weights"], serde_json::json!({"2": 0.5}));
+
+    // A plain `up` leaves the canary running, and says so.
+    p.recorder.clear();
+    let run = p.up();
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+    assert!(
+        run.stderr().contains("a canary is running"),
+        "{}",
+        run.stderr()
+    );
+
+    // The app's calls go to both versions, and the logs say which served each.
+    let answers: std::collections::BTreeSet<String> = (0..16).map(|_| app_answer(&p)).collect();
+    assert_eq!(
+        answers,
+        [NEW.to_string(), OLD.to_string()].into(),
+        "16 calls at 50 %"
+    );
+    let logs = p.run(&["logs", "--since", "5m"]).ok().stdout();
+    assert!(
+        logs.contains("Version: 1") && logs.contains("Version: 2"),
+        "{logs}"
+    );
+
+    // `rollback` calls it off: one write, every call back on version 1.
+    p.recorder.clear();
+    p.run(&["rollback"]).ok();
+    assert_eq!(p.recorder.writes(), ["lambda:UpdateAlias"]);
+    let (_, aliases) = aws.releases(&names.function);
+    assert_eq!(aliases["live"]["version"], "1");
+    assert!(aliases["live"]["weights"].is_null(), "{aliases:?}");
+    assert_eq!(app_answer(&p), OLD);
+
+    // The same canary again (version 2 exists: nothing uploaded or published),
+    // then `promote`: one write, every call on version 2.
+    p.recorder.clear();
+    p.run(&["update-code", "--canary", "50"]).ok();
+    assert_eq!(p.recorder.writes(), ["lambda:UpdateAlias"]);
+    p.recorder.clear();
+    p.run(&["promote"]).ok();
+    assert_eq!(p.recorder.writes(), ["lambda:UpdateAlias"]);
+    let (_, aliases) = aws.releases(&names.function);
+    assert_eq!(aliases["live"]["version"], "2");
+    assert!(aliases["live"]["weights"].is_null(), "{aliases:?}");
+    assert_eq!(app_answer(&p), NEW);
+    // Nothing left to promote; and the version before is 1.
+    p.run(&["promote"]).fails(2, "nothing to promote");
+    p.run(&["rollback"]).ok();
+    assert_eq!(
+        aws.alias_version(&names.function, "live").as_deref(),
+        Some("1")
+    );
+}
+
+#[test]
+fn a_canary_without_a_live_version_or_out_of_range_is_refused_before_any_write() {
+    let p = Project::new("canarybad");
+    p.run(&["update-code", "--canary", "0"])
+        .fails(2, "--canary");
+    p.run(&["update-code", "--canary", "100"])
+        .fails(2, "--canary");
+    assert!(p.recorder.calls().is_empty());
+    // The alias deleted behind our back: no live version to share calls with.
+    p.up();
+    let aws = Aws::new();
+    aws.block(
+        aws.lambda
+            .delete_alias()
+            .function_name(&p.names().function)
+            .name("live")
+            .send(),
+    )
+    .unwrap();
+    p.recorder.clear();
+    p.run(&["update-code", "--canary", "10"])
+        .fails(2, "the alias live has no live version yet");
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
 }

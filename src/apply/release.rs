@@ -36,23 +36,43 @@ pub async fn run(
             Some(from) => format!(" (from version {from})"),
             None => String::new(),
         };
-        progress.step(&format!(
-            "pointing alias {} at version {version}{from}",
-            r.alias
-        ));
+        let live = r.from.as_deref().and_then(|f| f.parse::<u64>().ok());
+        let (primary, canary) = match (r.canary, live) {
+            (Some(pct), Some(live)) => {
+                progress.step(&format!(
+                    "sending {pct}% of the calls of alias {} to version {version}, the rest to version {live}",
+                    r.alias
+                ));
+                (live, Some((version, f64::from(pct) / 100.0)))
+            }
+            _ => {
+                progress.step(&format!(
+                    "pointing alias {} at version {version}{from}",
+                    r.alias
+                ));
+                (version, None)
+            }
+        };
         let description = history_description(&r.history);
         release::put_alias(
             lambda,
             &AliasWrite {
                 function,
                 alias: &r.alias,
-                version,
+                version: primary,
                 description: &description,
                 revision_id: r.revision_id.as_deref(),
+                canary,
             },
         )
         .await?;
-        progress.done(&format!("released version {version} as {}", r.alias));
+        progress.done(&match canary {
+            Some(_) => format!(
+                "released version {version} as a canary of {}: `backend-ctl promote` finishes it, `backend-ctl rollback` undoes it",
+                r.alias
+            ),
+            None => format!("released version {version} as {}", r.alias),
+        });
         Ok::<_, Error>(Some(version))
     };
     let pruned = async {

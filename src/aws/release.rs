@@ -164,10 +164,13 @@ pub struct AliasWrite<'a> {
     /// `None`: create the alias. `Some`: move it, only if it still has
     /// this revision.
     pub revision_id: Option<&'a str>,
+    /// A canary: this version gets this share (0.0 to 1.0) of the calls;
+    /// `None` clears any split.
+    pub canary: Option<(u64, f64)>,
 }
 
 /// Creates the alias, or moves it in one `UpdateAlias` guarded by the
-/// `RevisionId` read before (any traffic split is cleared). A concurrent
+/// `RevisionId` read before (with the canary's split, or none). A concurrent
 /// change (`PreconditionFailedException`, or an alias created meanwhile)
 /// is reported, never overwritten.
 pub async fn put_alias(lambda: &Client, w: &AliasWrite<'_>) -> Result<(), AwsError> {
@@ -177,6 +180,7 @@ pub async fn put_alias(lambda: &Client, w: &AliasWrite<'_>) -> Result<(), AwsErr
         version,
         description,
         revision_id,
+        canary,
     } = w;
     let action =
         format!("pointing alias {alias} of Lambda Function ({function}) at version {version}");
@@ -209,7 +213,12 @@ pub async fn put_alias(lambda: &Client, w: &AliasWrite<'_>) -> Result<(), AwsErr
             .revision_id(*revision)
             .routing_config(
                 AliasRoutingConfiguration::builder()
-                    .set_additional_version_weights(Some(HashMap::new()))
+                    .set_additional_version_weights(Some(
+                        canary
+                            .iter()
+                            .map(|(v, w)| (v.to_string(), *w))
+                            .collect::<HashMap<_, _>>(),
+                    ))
                     .build(),
             )
             .send()

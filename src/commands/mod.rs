@@ -106,12 +106,13 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         (Command::Up { yes, lock }, Some(code)) => {
             deploy::up(&cli, &config, &clients, &progress, code, *yes, lock).await
         }
-        (Command::UpdateCode { lock }, Some(code)) => {
-            release::update_code(&cli, &config, &clients, &progress, code, lock).await
+        (Command::UpdateCode { lock, canary }, Some(code)) => {
+            release::update_code(&cli, &config, &clients, &progress, code, lock, *canary).await
         }
         (Command::Rollback { to, dry_run }, _) => {
             release::rollback(&cli, &config, &clients, &progress, *to, *dry_run).await
         }
+        (Command::Promote, _) => release::promote(&cli, &config, &clients, &progress).await,
         (Command::Versions, _) => release::versions(&cli, &config, &clients).await,
         (Command::Teardown { yes, lock }, _) => {
             deploy::teardown(&cli, &config, &clients, &progress, *yes, lock).await

@@ -41,6 +41,7 @@ fn plan_code(
     code: &Code,
     found: &FunctionState,
     releases: &Releases,
+    canary: Option<u8>,
 ) -> (bool, ReleasePlan) {
     let upload =
         found.code_sha256 != code.sha256 || found.architecture != config.architecture.as_str();
@@ -55,8 +56,25 @@ fn plan_code(
         config.keep_versions,
         &expected,
         !upload,
+        canary,
     );
     (upload, release)
+}
+
+/// A canary shares the calls with the version that is live: there must be one.
+fn check_canary(config: &Config, releases: &Releases, canary: Option<u8>) -> Result<(), Error> {
+    let live = releases.alias(&config.alias).and_then(|a| a.version());
+    match (canary, live) {
+        (Some(pct), None) => Err(InputError::Flag {
+            flag: "--canary",
+            message: format!(
+                "{pct}% of the calls would go to the new version and the rest to the live one, but the alias {} has no live version yet\n  hint: make the first release with `backend-ctl up` (or `update-code` without --canary)",
+                config.alias
+            ),
+        }
+        .into()),
+        _ => Ok(()),
+    }
 }
 
 fn nothing(upload: bool, release: &ReleasePlan) -> bool {
@@ -70,10 +88,12 @@ pub async fn update_code(
     progress: &Progress,
     code: Code,
     lock_flags: &LockFlags,
+    canary: Option<u8>,
 ) -> Result<(), Error> {
     let names = Names::new(&config.project, &config.stage);
     let (found, releases) = deployed(clients, &names).await?;
-    let (upload, release) = plan_code(config, &code, &found, &releases);
+    check_canary(config, &releases, canary)?;
+    let (upload, release) = plan_code(config, &code, &found, &releases, canary);
     let (updated, version) = if nothing(upload, &release) {
         progress.done("code unchanged; nothing uploaded or released");
         (false, None)
@@ -87,7 +107,8 @@ pub async fn update_code(
             lock_flags,
             || async {
                 let (found, releases) = deployed(clients, &names).await?;
-                let (upload, release) = plan_code(config, &code, &found, &releases);
+                check_canary(config, &releases, canary)?;
+                let (upload, release) = plan_code(config, &code, &found, &releases, canary);
                 if nothing(upload, &release) {
                     progress.done("code unchanged; nothing uploaded or released");
                     return Ok((false, None));
@@ -176,45 +197,85 @@ pub async fn rollback(
 ) -> Result<(), Error> {
     let names = Names::new(&config.project, &config.stage);
     let (_, releases) = deployed(clients, &names).await?;
-    let rb = plan::release::rollback(&releases, &config.alias, to)
+    let canary = releases
+        .alias(&config.alias)
+        .is_some_and(|a| !a.weights.is_empty());
+    let m = plan::release::rollback(&releases, &config.alias, to)
         .map_err(|why| InputError::Rollback(why.to_string()))?;
-    let summary = json!({"alias": rb.alias, "from": rb.from, "to": rb.to,
-                         "history": rb.history, "dry_run": dry_run});
+    let what = if canary && to.is_none() {
+        "the canary called off: every call back on"
+    } else {
+        "rolled back to"
+    };
+    move_alias(cli, clients, progress, &names, &m, dry_run, what).await?;
+    if !dry_run {
+        progress.done(&format!(
+            "the app's calls go to version {} now; $LATEST and your source may still hold the newer code: fix it before the next `up` or `update-code` releases it again",
+            m.to
+        ));
+    }
+    Ok(())
+}
+
+/// `promote`: a canary's version gets every call, in one guarded write.
+pub async fn promote(
+    cli: &Cli,
+    config: &Config,
+    clients: &Clients,
+    progress: &Progress,
+) -> Result<(), Error> {
+    let names = Names::new(&config.project, &config.stage);
+    let (_, releases) = deployed(clients, &names).await?;
+    let m = plan::release::promote(&releases, &config.alias)
+        .map_err(|why| InputError::Rollback(why.to_string()))?;
+    move_alias(cli, clients, progress, &names, &m, false, "promoted to").await
+}
+
+/// Moves the alias as `m` says (every call to `m.to`), or says where it
+/// would go.
+async fn move_alias(
+    cli: &Cli,
+    clients: &Clients,
+    progress: &Progress,
+    names: &Names,
+    m: &plan::release::Move,
+    dry_run: bool,
+    what: &str,
+) -> Result<(), Error> {
+    let summary = json!({"alias": m.alias, "from": m.from, "to": m.to,
+                         "history": m.history, "dry_run": dry_run});
     if dry_run {
         match cli.output {
             Output::Json => println!("{summary}"),
             Output::Text => println!(
-                "rollback would point alias {} at version {} (from version {}); nothing was changed",
-                rb.alias, rb.to, rb.from
+                "would point alias {} at version {} (from version {}); nothing was changed",
+                m.alias, m.to, m.from
             ),
         }
         return Ok(());
     }
     progress.step(&format!(
-        "pointing alias {} back at version {} (from version {})",
-        rb.alias, rb.to, rb.from
+        "pointing alias {} at version {} (from version {})",
+        m.alias, m.to, m.from
     ));
-    let description = plan::release::history_description(&rb.history);
+    let description = plan::release::history_description(&m.history);
     release::put_alias(
         &clients.lambda,
         &release::AliasWrite {
             function: &names.function,
-            alias: &rb.alias,
-            version: rb.to,
+            alias: &m.alias,
+            version: m.to,
             description: &description,
-            revision_id: Some(&rb.revision_id),
+            revision_id: Some(&m.revision_id),
+            canary: None,
         },
     )
     .await?;
-    progress.done(&format!(
-        "the app's calls go to version {} now; $LATEST and your source still hold the newer code, so fix it before the next `up` or `update-code` releases it again",
-        rb.to
-    ));
     match cli.output {
         Output::Json => println!("{summary}"),
         Output::Text => println!(
-            "rolled back alias {} from version {} to version {}",
-            rb.alias, rb.from, rb.to
+            "alias {} {what} version {} (was version {})",
+            m.alias, m.to, m.from
         ),
     }
     Ok(())

@@ -178,6 +178,13 @@ pub enum Note {
     /// Two runs at once had made more than one pool of ours: `up` keeps
     /// the one the unauthenticated role trusts and deletes the others.
     ExtraPools { kept: String, deleted: Vec<String> },
+    /// A canary of this very code is running: `up` leaves it as it is.
+    Canary {
+        alias: String,
+        live: String,
+        canary: u64,
+        percent: u8,
+    },
 }
 
 impl Note {
@@ -214,6 +221,15 @@ impl fmt::Display for Note {
                 }
                 write!(f, " Ask AWS to raise \"Concurrent executions\" (Service Quotas); the next `up` then puts the cap in place.")
             }
+            Note::Canary {
+                alias,
+                live,
+                canary,
+                percent,
+            } => write!(
+                f,
+                "a canary is running: the alias {alias} sends {percent}% of the calls to version {canary} and the rest to version {live}; `backend-ctl promote` gives version {canary} all of them, `backend-ctl rollback` none"
+            ),
             Note::ExtraPools { kept, deleted } => write!(
                 f,
                 "{} identity pools of ours were found (two runs at once made them, before the stack's lock existed): keeping {kept}, the one the unauthenticated role trusts (else the lowest id), and deleting {}",

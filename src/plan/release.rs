@@ -43,6 +43,9 @@ pub struct Release {
     pub to: Target,
     /// The alias's history after the move, newest first.
     pub history: Vec<u64>,
+    /// A canary: the alias stays on `from` and sends this share (percent)
+    /// of the calls to `to`.
+    pub canary: Option<u8>,
 }
 
 /// The release part of a plan.
@@ -51,6 +54,11 @@ pub struct ReleasePlan {
     pub release: Option<Release>,
     /// Old versions to delete, newest first.
     pub prune: Vec<u64>,
+}
+
+/// A routing weight (0.0 to 1.0) as a whole percentage.
+pub fn percent(weight: f64) -> u8 {
+    (weight * 100.0).round().clamp(0.0, 100.0) as u8
 }
 
 /// The history an alias description holds (empty when it holds none).
@@ -151,32 +159,51 @@ pub fn steps(plan: &ReleasePlan, alias: &str) -> Vec<Step> {
 /// `PublishVersion` and the alias's move: finished, not published twice),
 /// or to a newly published one. Then the versions beyond `keep` go, save
 /// any an alias points to and the rollback target.
+///
+/// With `canary`, the alias stays on the version that is live and sends
+/// that share of the calls to the release. A canary already running with
+/// the expected code is left as it is by a plain `up` (which never promotes
+/// one silently).
 pub fn plan(
     releases: &Releases,
     alias: &str,
     keep: u32,
     expected: &FunctionState,
     latest_unchanged: bool,
+    canary: Option<u8>,
 ) -> ReleasePlan {
     let found = releases.alias(alias);
     let current = found.and_then(|a| a.version());
     let history = found
         .map(|a| parse_history(&a.description))
         .unwrap_or_default();
-    let up_to_date = current
-        .and_then(|n| releases.version(n))
-        .is_some_and(|v| same_release(&v.config, expected))
-        && found.is_some_and(|a| a.weights.is_empty());
+    let matching = |n: Option<u64>| {
+        n.and_then(|n| releases.version(n))
+            .filter(|v| same_release(&v.config, expected))
+            .map(|v| v.number)
+    };
+    let split = found.and_then(|a| {
+        a.weights
+            .iter()
+            .find_map(|(v, w)| v.parse::<u64>().ok().map(|v| (v, percent(*w))))
+    });
+    let live_matches = matching(current).is_some();
+    let canary_matches = matching(split.map(|(v, _)| v)).is_some();
+    // A canary needs a live version to share the calls with.
+    let canary = canary.filter(|_| current.is_some() && !live_matches);
+    let up_to_date = match canary {
+        Some(pct) => canary_matches && split.map(|(_, w)| w) == Some(pct),
+        None => (live_matches && split.is_none()) || canary_matches,
+    };
     let release = (!up_to_date).then(|| {
-        let matching = |v: Option<&crate::observed::VersionState>| {
-            v.filter(|v| same_release(&v.config, expected))
-                .map(|v| v.number)
-        };
         // Where only the alias's traffic split is off, it stays where it is.
-        let to = matching(current.and_then(|n| releases.version(n)))
-            .or_else(|| matching(releases.newest()).filter(|_| latest_unchanged))
+        let to = matching(current)
+            .filter(|_| canary.is_none())
+            .or_else(|| matching(split.map(|(v, _)| v)))
+            .or_else(|| matching(releases.newest().map(|v| v.number)).filter(|_| latest_unchanged))
             .map_or(Target::Publish, Target::Existing);
         let mut next: Vec<u64> = match to {
+            _ if canary.is_some() => history.clone(),
             Target::Existing(n) if Some(n) == current => history.clone(),
             _ => current.into_iter().chain(history.clone()).collect(),
         };
@@ -190,6 +217,7 @@ pub fn plan(
             revision_id: found.map(|a| a.revision_id.clone()),
             to,
             history: next,
+            canary,
         }
     });
     let rollback_target = match &release {
@@ -224,134 +252,9 @@ pub fn plan(
     ReleasePlan { release, prune }
 }
 
-/// A rollback: the alias back to an earlier version, in one write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rollback {
-    pub alias: String,
-    pub from: String,
-    pub revision_id: String,
-    pub to: u64,
-    /// The alias's history after the move, newest first.
-    pub history: Vec<u64>,
-}
+mod moves;
 
-/// Why there is no rollback.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NoRollback {
-    /// The alias does not exist: nothing was released yet.
-    NoAlias { alias: String },
-    /// The alias has no earlier version that still exists.
-    NothingBefore {
-        alias: String,
-        current: String,
-        versions: Vec<u64>,
-    },
-    /// `--to` names a version that does not exist.
-    NoSuchVersion {
-        alias: String,
-        wanted: u64,
-        versions: Vec<u64>,
-    },
-    /// The alias already points there.
-    AlreadyThere { alias: String, version: u64 },
-}
-
-fn list(versions: &[u64]) -> String {
-    if versions.is_empty() {
-        return "none".into();
-    }
-    let text: Vec<String> = versions.iter().map(u64::to_string).collect();
-    text.join(", ")
-}
-
-impl std::fmt::Display for NoRollback {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NoRollback::NoAlias { alias } => write!(
-                f,
-                "nothing to roll back: the alias {alias} does not exist (nothing was released yet)\n  hint: `backend-ctl up` makes the first release"
-            ),
-            NoRollback::NothingBefore {
-                alias,
-                current,
-                versions,
-            } => write!(
-                f,
-                "nothing to roll back to: the alias {alias} points at version {current}, and no earlier release of it still exists (published versions: {})\n  hint: `backend-ctl rollback --to N` moves it to any published version",
-                list(versions)
-            ),
-            NoRollback::NoSuchVersion {
-                alias,
-                wanted,
-                versions,
-            } => write!(
-                f,
-                "--to {wanted}: the function has no version {wanted} (published versions: {}); the alias {alias} was not moved\n  hint: `backend-ctl versions` lists them",
-                list(versions)
-            ),
-            NoRollback::AlreadyThere { alias, version } => {
-                write!(f, "the alias {alias} already points at version {version}")
-            }
-        }
-    }
-}
-
-/// Where `rollback` moves the alias: to `to`, or to the newest entry of
-/// its history that still exists. The entries passed over leave the
-/// history; a move to a version outside it (forward again, say) puts the
-/// current version at its head, as a release does.
-pub fn rollback(releases: &Releases, alias: &str, to: Option<u64>) -> Result<Rollback, NoRollback> {
-    let mut versions: Vec<u64> = releases.versions.iter().map(|v| v.number).collect();
-    versions.sort_unstable();
-    let Some(found) = releases.alias(alias) else {
-        return Err(NoRollback::NoAlias {
-            alias: alias.into(),
-        });
-    };
-    let current = found.version();
-    let history = parse_history(&found.description);
-    let exists = |n: &u64| versions.contains(n) && Some(*n) != current;
-    let (target, rest) = match to {
-        Some(wanted) if Some(wanted) == current && found.weights.is_empty() => {
-            return Err(NoRollback::AlreadyThere {
-                alias: alias.into(),
-                version: wanted,
-            })
-        }
-        Some(wanted) if !versions.contains(&wanted) => {
-            return Err(NoRollback::NoSuchVersion {
-                alias: alias.into(),
-                wanted,
-                versions,
-            })
-        }
-        Some(wanted) => match history.iter().position(|n| *n == wanted) {
-            Some(i) => (wanted, history[i + 1..].to_vec()),
-            None => {
-                let mut rest: Vec<u64> = current.into_iter().chain(history.clone()).collect();
-                rest.retain(|n| *n != wanted);
-                (wanted, rest)
-            }
-        },
-        None => match history.iter().position(exists) {
-            Some(i) => (history[i], history[i + 1..].to_vec()),
-            None => {
-                return Err(NoRollback::NothingBefore {
-                    alias: alias.into(),
-                    current: found.function_version.clone(),
-                    versions,
-                })
-            }
-        },
-    };
-    Ok(Rollback {
-        alias: alias.into(),
-        from: found.function_version.clone(),
-        revision_id: found.revision_id.clone(),
-        to: target,
-        history: rest,
-    })
-}
+pub use moves::{promote, rollback, Move};
 
 #[cfg(test)]
 mod tests;
