@@ -41,8 +41,25 @@ echo "==> the function's log lines: backend-ctl logs" >&2
 echo "==> the real handler, run locally: backend-ctl invoke --local" >&2
 "$bin" invoke --local --payload "$event"
 
-echo "==> backend-ctl update-code (unchanged code: nothing is uploaded)" >&2
+echo "==> backend-ctl update-code (unchanged code: nothing is uploaded, nothing published)" >&2
 "$bin" update-code
+
+echo "==> a bad release: a copy of the handler with a one-line bug (the names swapped), released by update-code" >&2
+bad="$(mktemp -d)"
+trap 'kill "$emulator_pid" 2>/dev/null; rm -f "$emulator_out"; rm -rf "$bad"' EXIT
+mkdir -p "$bad/handler"
+cp -r handler/Cargo.toml handler/Cargo.lock handler/src "$bad/handler/"
+sed -i 's/Hello, {first} {last}\./Hello, {last} {first}./' "$bad/handler/src/main.rs"
+cp config.toml "$bad/config.toml"
+# The copy builds in the handler's own target folder: only the handler recompiles.
+CARGO_TARGET_DIR="$root/handler/target" "$bin" --config "$bad/config.toml" update-code
+"$bin" versions
+echo "==> the app now gets the bad answer" >&2
+"$bin" invoke --payload "$event"
+echo "==> backend-ctl rollback: the alias back to the version before, in one write" >&2
+"$bin" rollback
+echo "==> the app's path again: the good answer" >&2
+"$bin" invoke --payload "$event"
 
 echo "==> backend-ctl teardown --yes (the log group goes too)" >&2
 "$bin" teardown --yes
