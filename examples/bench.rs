@@ -296,11 +296,11 @@ fn main() {
                 .unwrap_or(f64::NAN)
         };
         println!(
-            "- at {lat} ms: `up` is {:.1}× faster than the AWS CLI script on a fresh account, {:.1}× when nothing changed; a release by `update-code` takes {:.1}× the CLI script's time (which neither checks nor locks), `rollback` {:.1}×",
+            "- at {lat} ms: `up` is {:.1}× faster than the AWS CLI script on a fresh account, {:.1}× when nothing changed; a release by `update-code` {:.1}× faster than the CLI's (which neither checks, locks nor prunes), `rollback` {:.1}× faster than the CLI's",
             wall("AWS CLI script, fresh") / wall("fresh up"),
             wall("AWS CLI script, again") / wall("no-op up"),
-            wall("update-code, a release") / wall("AWS CLI script, release"),
-            wall("rollback") / wall("AWS CLI script, rollback"),
+            wall("AWS CLI script, release") / wall("update-code, a release"),
+            wall("AWS CLI script, rollback") / wall("rollback"),
         );
     }
 

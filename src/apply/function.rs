@@ -56,10 +56,17 @@ pub async fn chain(
                 "waiting for Lambda function {name} to become Active"
             ));
             wait(Wait::Active).await?;
-            // Once Active: Lambda refuses changes to a Pending function.
-            if let Some(reserved) = plan.reserve_on_create {
-                reserve(clients, progress, name, reserved).await?;
-            }
+            // Once Active (Lambda refuses changes to a Pending function): the
+            // reservation and the first release, at once.
+            let reservation = async {
+                match plan.reserve_on_create {
+                    Some(reserved) => reserve(clients, progress, name, reserved).await,
+                    None => Ok(()),
+                }
+            };
+            let released = super::release::run(clients, progress, name, &plan.release, code);
+            let (a, b) = tokio::join!(reservation, released);
+            Error::collect(vec![a.map(drop), b.map(drop)])?;
         }
         (action, Some(found)) => {
             let changes: &[Change] = match action {
@@ -89,21 +96,27 @@ pub async fn chain(
                 .await?;
                 wait(Wait::Updated).await?;
             }
-            for change in changes {
-                match change {
-                    Change::Concurrency(_, Some(reserved)) => {
-                        reserve(clients, progress, name, *reserved).await?
+            // Once $LATEST holds the code and configuration: the release,
+            // and the reservation with it.
+            let reservation = async {
+                for change in changes {
+                    match change {
+                        Change::Concurrency(_, Some(reserved)) => {
+                            reserve(clients, progress, name, *reserved).await?
+                        }
+                        Change::Concurrency(_, None) => {
+                            function::delete_concurrency(lambda, name).await?
+                        }
+                        _ => {}
                     }
-                    Change::Concurrency(_, None) => {
-                        function::delete_concurrency(lambda, name).await?
-                    }
-                    _ => {}
                 }
-            }
+                Ok::<_, Error>(())
+            };
+            let released = super::release::run(clients, progress, name, &plan.release, code);
+            let (a, b) = tokio::join!(reservation, released);
+            Error::collect(vec![a.map(drop), b.map(drop)])?;
         }
     }
-    // Once $LATEST holds the code and configuration: the release.
-    super::release::run(clients, progress, name, &plan.release, code).await?;
     Ok(())
 }
 
