@@ -1,9 +1,11 @@
 //! Carrying out a plan: steps by dependency level, the independent ones at
-//! once. `up`: {execution role, log group, identity pool} → {execution
-//! policy, function (Active, then its reservation), unauthenticated role} →
-//! {its policy, pool roles}; `teardown` the other way round.
+//! once. `up`: {execution role, log group, identity pool, alarms' topic} →
+//! {execution policy, function (Active, then its reservation and release),
+//! unauthenticated role, alarms and subscription} → {its policy, pool
+//! roles}; `teardown` the other way round.
 
 mod function;
+mod guard;
 pub mod release;
 mod teardown;
 
@@ -169,13 +171,20 @@ pub async fn up(
     };
     let group = log_group_step(clients, progress, desired, observed, plan);
     let extras = delete_extra_pools(clients, progress, plan);
-    let (exec_role, group, pool_id, extras) = tokio::join!(exec_role, group, pool_id, extras);
+    let topic = guard::level0(clients, progress, plan, observed, Some(desired));
+    let (exec_role, group, pool_id, extras, topic) =
+        tokio::join!(exec_role, group, pool_id, extras, topic);
     let level0 = Error::collect(vec![
         exec_role.map(|()| None),
         group.map(|()| None),
         pool_id.map(Some).map_err(Error::from),
         extras.map(|()| None),
-    ])?;
+    ]);
+    let (level0, topic_arn) = match (level0, topic) {
+        (Ok(level0), Ok(arn)) => (level0, arn),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => return Err(e),
+        (Err(a), Err(b)) => return Err(Error::all(vec![a, b])),
+    };
     let pool_id = level0.into_iter().flatten().next().unwrap_or_default();
 
     // Level 1: the execution policy, the function (with its concurrency cap),
@@ -209,8 +218,9 @@ pub async fn up(
         &tags,
     );
     let retention = retention_step(clients, progress, desired, plan);
-    let (a, b, c, d) = tokio::join!(exec_policy, function, unauth_role, retention);
-    Error::collect(vec![a, b, c, d])?;
+    let alarms = guard::level1(clients, progress, plan, desired, topic_arn.as_deref());
+    let (a, b, c, d, e) = tokio::join!(exec_policy, function, unauth_role, retention, alarms);
+    Error::collect(vec![a, b, c, d, e])?;
 
     // Level 2: anonymous callers get access only now, once the function
     // stands with its concurrency cap.

@@ -57,6 +57,9 @@ pub enum Command {
         yes: bool,
         #[command(flatten)]
         lock: LockFlags,
+        /// Let calls in again if the function is paused (`up` otherwise leaves a pause alone).
+        #[arg(long)]
+        resume: bool,
     },
     /// Build and release the function's code only; uploads and publishes
     /// nothing when it did not change.
@@ -70,6 +73,18 @@ pub enum Command {
     },
     /// Finish a canary: its version gets every call, in one write.
     Promote,
+    /// The kill switch: every call of the function is throttled at once, at
+    /// no cost (its reserved concurrency becomes 0).
+    Pause,
+    /// Let calls in again after `pause` (the reservation the config asks for).
+    Resume,
+    /// What is deployed and how it is used: settings, release, alarms, and
+    /// the function's numbers (one GetMetricData call).
+    Status {
+        /// The window: 1h, 1d or 7d (default: the last hour and the last day).
+        #[arg(long, value_enum, value_name = "WINDOW")]
+        since: Option<crate::status::Window>,
+    },
     /// Point the alias the app calls back at the release before (or at
     /// --to VERSION), in one write that a concurrent release cannot be lost to.
     Rollback {

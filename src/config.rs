@@ -27,6 +27,10 @@ pub const KEEP_VERSIONS: std::ops::RangeInclusive<u32> = 1..=100;
 pub const DEFAULT_KEEP_VERSIONS: u32 = 5;
 /// The alias the app calls when the config names none.
 pub const DEFAULT_ALIAS: &str = "live";
+/// An alarm threshold: calls (or errors, or throttles) in 5 minutes.
+pub const THRESHOLD: std::ops::RangeInclusive<u32> = 1..=10_000_000;
+/// The account concurrency a new account has (when the config reserves none).
+pub const NEW_ACCOUNT_CONCURRENCY: u32 = 10;
 
 /// The CPU the function runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -163,7 +167,38 @@ struct RawConfig {
     app: RawApp,
     #[serde(default)]
     policies: RawPolicies,
+    alarms: Option<RawAlarms>,
 }
+
+/// `[alarms]`: where the guard's alarms go, and their thresholds.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAlarms {
+    email: Email,
+    invocations_per_5min: Option<Threshold>,
+    errors_per_5min: Option<Threshold>,
+    throttles_per_5min: Option<Threshold>,
+}
+
+/// An email address that SNS would take for an `email` subscription.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+struct Email(String);
+
+impl TryFrom<String> for Email {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, String> {
+        checks::check_email(&s)
+            .map(|()| Email(s))
+            .map_err(|m| format!("email: {m}"))
+    }
+}
+
+bounded!(
+    Threshold,
+    THRESHOLD,
+    "an alarm threshold (a number of calls in 5 minutes)"
+);
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -288,6 +323,26 @@ pub struct Config {
     /// Extra execution-policy statements (`policies/execution.json`), not yet rendered.
     pub extra_statements: Vec<serde_json::Value>,
     pub extra_statements_path: PathBuf,
+    /// `[alarms]`: the guard of the public endpoint, when the config has one.
+    pub alarms: Option<Alarms>,
+}
+
+/// The guard's settings, defaults filled in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Alarms {
+    pub email: String,
+    pub invocations_per_5min: u32,
+    pub errors_per_5min: u32,
+    pub throttles_per_5min: u32,
+}
+
+/// The invocations alarm's default: as many calls as the function can run
+/// in 5 minutes at its reservation (else a new account's 10) if every call
+/// ran for its whole timeout. More than that means many short calls at
+/// full concurrency: someone is driving it hard.
+pub fn default_invocations(reserved: Option<u32>, timeout_s: u32) -> u32 {
+    let concurrency = reserved.unwrap_or(NEW_ACCOUNT_CONCURRENCY);
+    (concurrency * 300 / timeout_s.max(1)).max(1)
 }
 
 /// Reads and validates the config file and the policy templates it names.
@@ -369,6 +424,20 @@ pub fn parse(text: &str, path: &Path, stage: &str) -> Result<Config, InputError>
             .map(|p| base.join(p)),
         extra_statements: Vec::new(),
         extra_statements_path: base.join(raw.policies.dir).join("execution.json"),
+        alarms: raw.alarms.map(|a| Alarms {
+            email: a.email.0,
+            invocations_per_5min: a.invocations_per_5min.map_or_else(
+                || {
+                    default_invocations(
+                        raw.function.reserved_concurrency.map(|r| r.0),
+                        raw.function.timeout_s.0,
+                    )
+                },
+                |t| t.0,
+            ),
+            errors_per_5min: a.errors_per_5min.map_or(5, |t| t.0),
+            throttles_per_5min: a.throttles_per_5min.map_or(1, |t| t.0),
+        }),
     })
 }
 

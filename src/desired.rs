@@ -30,6 +30,10 @@ pub struct Names {
     pub log_group: String,
     /// The stack's lock, a log group that exists while a run writes (`aws::lock`).
     pub lock: String,
+    /// The SNS topic the alarms notify.
+    pub topic: String,
+    /// The CloudWatch alarms, one per guarded metric.
+    pub alarms: [String; 3],
 }
 
 impl Names {
@@ -46,6 +50,8 @@ impl Names {
             unauth_policy: format!("{base}-invoke"),
             log_group: format!("/aws/lambda/{base}"),
             lock: format!("/backend-ctl/locks/{base}"),
+            topic: format!("{base}-alarms"),
+            alarms: GUARDED.map(|(suffix, _)| format!("{base}-{suffix}")),
         }
     }
 
@@ -69,6 +75,36 @@ impl Names {
             account.partition, account.region, account.account_id, self.function
         )
     }
+}
+
+/// The guarded metrics of `AWS/Lambda`: each alarm's name suffix and metric.
+pub const GUARDED: [(&str, &str); 3] = [
+    ("invocations", "Invocations"),
+    ("errors", "Errors"),
+    ("throttles", "Throttles"),
+];
+
+/// One CloudWatch alarm of the guard: the `Sum` of an `AWS/Lambda` metric
+/// of the alias the app calls, per 5 minutes, at or over a threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmSpec {
+    pub name: String,
+    pub metric: &'static str,
+    /// `FunctionName` and `Resource` (`{function}:{alias}`).
+    pub dimensions: BTreeMap<String, String>,
+    pub threshold: f64,
+    pub description: String,
+}
+
+pub const ALARM_PERIOD_S: i32 = 300;
+
+/// The guard of the public endpoint: a topic, its email subscription, and
+/// the alarms that notify it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Guard {
+    pub topic: String,
+    pub email: String,
+    pub alarms: Vec<AlarmSpec>,
 }
 
 /// The function's settings that `up` converges (code aside).
@@ -121,6 +157,8 @@ pub struct Desired {
     pub keep_versions: u32,
     pub invoke_policy: Value,
     pub log_retention_days: u32,
+    /// `[alarms]`: `None` when the config has none (any of ours is deleted).
+    pub guard: Option<Guard>,
 }
 
 /// Checks, before any AWS call, that the execution role's inline policy
@@ -172,6 +210,10 @@ impl Desired {
             alias_arn,
             keep_versions: config.keep_versions,
             log_retention_days: config.log_retention_days,
+            guard: config
+                .alarms
+                .as_ref()
+                .map(|a| guard(&names, &config.alias, a)),
             names,
             account: account.clone(),
         }
@@ -192,5 +234,42 @@ pub fn function_spec(config: &Config) -> FunctionSpec {
         timeout_s: config.timeout_s,
         environment: config.environment.clone(),
         reserved_concurrency: config.reserved_concurrency,
+    }
+}
+
+/// The guard that `[alarms]` asks for.
+fn guard(names: &Names, alias: &str, alarms: &crate::config::Alarms) -> Guard {
+    let thresholds = [
+        alarms.invocations_per_5min,
+        alarms.errors_per_5min,
+        alarms.throttles_per_5min,
+    ];
+    let dimensions = BTreeMap::from([
+        ("FunctionName".to_string(), names.function.clone()),
+        (
+            "Resource".to_string(),
+            format!("{}:{alias}", names.function),
+        ),
+    ]);
+    let specs = names
+        .alarms
+        .iter()
+        .zip(GUARDED)
+        .zip(thresholds)
+        .map(|((name, (_, metric)), threshold)| AlarmSpec {
+            name: name.clone(),
+            metric,
+            dimensions: dimensions.clone(),
+            threshold: f64::from(threshold),
+            description: format!(
+                "backend-ctl: {threshold} or more {metric} of {}:{alias} in 5 minutes",
+                names.function
+            ),
+        })
+        .collect();
+    Guard {
+        topic: names.topic.clone(),
+        email: alarms.email.clone(),
+        alarms: specs,
     }
 }

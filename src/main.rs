@@ -16,6 +16,7 @@ mod plan;
 mod policy;
 mod progress;
 mod scaffold;
+mod status;
 
 use clap::Parser;
 

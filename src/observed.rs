@@ -54,6 +54,8 @@ pub struct FunctionState {
     pub tags: Tags,
     pub state: String,
     pub last_update_status: String,
+    /// The zip's size in bytes.
+    pub code_size: i64,
 }
 
 /// A published version of the function (`ListVersionsByFunction`).
@@ -147,6 +149,54 @@ pub struct AccountConcurrency {
     pub unreserved: i32,
 }
 
+/// The guard's SNS topic and its subscriptions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicState {
+    pub arn: String,
+    pub tags: Tags,
+    pub subscriptions: Vec<SubscriptionState>,
+}
+
+/// A subscription of the topic (`ListSubscriptionsByTopic`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscriptionState {
+    /// `PendingConfirmation` until the owner of the address confirms it.
+    pub arn: String,
+    pub protocol: String,
+    pub endpoint: String,
+}
+
+impl SubscriptionState {
+    pub fn pending(&self) -> bool {
+        !self.arn.starts_with("arn:")
+    }
+}
+
+/// A CloudWatch metric alarm with one of our names (`DescribeAlarms`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlarmState {
+    pub name: String,
+    pub arn: String,
+    pub tags: Tags,
+    pub namespace: String,
+    pub metric: String,
+    pub dimensions: BTreeMap<String, String>,
+    pub statistic: String,
+    pub period: i32,
+    pub evaluation_periods: i32,
+    pub datapoints_to_alarm: Option<i32>,
+    pub threshold: f64,
+    pub comparison: String,
+    pub treat_missing_data: String,
+    pub alarm_actions: Vec<String>,
+    pub ok_actions: Vec<String>,
+    pub actions_enabled: bool,
+    pub description: String,
+    /// `OK`, `ALARM` or `INSUFFICIENT_DATA`.
+    pub state: String,
+    pub state_reason: String,
+}
+
 /// Everything found under our names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observed {
@@ -161,4 +211,7 @@ pub struct Observed {
     pub log_group: Option<LogGroupState>,
     /// Read by `plan` and `up` only (`teardown` needs none).
     pub concurrency: Option<AccountConcurrency>,
+    /// The guard's topic and alarms (`[alarms]`), when they exist.
+    pub topic: Option<TopicState>,
+    pub alarms: Vec<AlarmState>,
 }

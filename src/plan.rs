@@ -1,6 +1,7 @@
 //! The plan: what `up` or `teardown` must do, as the difference between the
 //! desired and the observed state. Pure; printed by `plan`, executed by `apply`.
 
+pub mod guard;
 mod model;
 mod ownership;
 pub mod release;
@@ -141,11 +142,23 @@ pub fn role_arn(desired: &Desired, name: &str) -> String {
     )
 }
 
-/// The plan of `up`: every resource, created, updated or kept.
+/// The plan of `up`: every resource, created, updated or kept; a paused
+/// function stays paused.
+#[cfg(test)]
 pub fn up(
     desired: &Desired,
     observed: &Observed,
     code: &Code,
+) -> Result<Plan, Vec<OwnershipError>> {
+    up_with(desired, observed, code, false)
+}
+
+/// The plan of `up`; with `resume`, a paused function gets its reservation back.
+pub fn up_with(
+    desired: &Desired,
+    observed: &Observed,
+    code: &Code,
+    resume: bool,
 ) -> Result<Plan, Vec<OwnershipError>> {
     let names = &desired.names;
     let (pool, extra_pools) = check_ownership(names, observed)?;
@@ -182,11 +195,19 @@ pub fn up(
     ));
     let exec_role_arn = role_arn(desired, &names.exec_role);
     let found = observed.function.as_ref();
-    let concurrency = concurrency_change(
-        desired.function.reserved_concurrency,
-        found.and_then(|f| f.reserved_concurrency),
-        observed.concurrency,
-    );
+    let paused = found.and_then(|f| f.reserved_concurrency) == Some(0);
+    let concurrency = if paused && !resume {
+        notes.push(Note::Paused {
+            function: names.function.clone(),
+        });
+        Ok(None)
+    } else {
+        concurrency_change(
+            desired.function.reserved_concurrency,
+            found.and_then(|f| f.reserved_concurrency),
+            observed.concurrency,
+        )
+    };
     let concurrency = match concurrency {
         Ok(change) => change,
         Err(note) => {
@@ -272,6 +293,10 @@ pub fn up(
             action: Action::Delete,
         });
     }
+    steps.extend(guard::up_steps(desired, observed));
+    if let Some(email) = guard::awaiting_confirmation(desired, observed) {
+        notes.push(Note::ConfirmEmail { email });
+    }
     if let (Some(kept), false) = (pool, extra_pools.is_empty()) {
         notes.push(Note::ExtraPools {
             kept: kept.id.clone(),
@@ -329,7 +354,8 @@ fn log_group_step(desired: &Desired, found: Option<&LogGroupState>) -> Step {
 /// The plan of `teardown`: delete what exists, in reverse dependency order.
 pub fn teardown(names: &Names, observed: &Observed) -> Result<Plan, Vec<OwnershipError>> {
     let (pool, extra_pools) = check_ownership(names, observed)?;
-    let mut steps = Vec::new();
+    // The guard first: the alarms would otherwise alarm on the teardown.
+    let mut steps = guard::teardown_steps(names, observed);
     let mut delete = |kind, name: &str, exists: bool| {
         if exists {
             steps.push(Step {

@@ -199,9 +199,19 @@ fn fresh_up_creates_exactly_the_desired_resources() {
     );
     assert_eq!(
         app["LambdaInvoker"]["Default"]["FunctionName"],
-        names.function
+        format!("{}:live", names.function)
     );
     assert_eq!(app["LambdaInvoker"]["Default"]["Region"], "us-east-1");
+    // The first release: version 1, which the alias the app calls points at.
+    assert_eq!(
+        aws.alias_version(&names.function, "live").as_deref(),
+        Some("1")
+    );
+    assert_eq!(out["alias"], "live");
+    assert_eq!(
+        out["alias_arn"],
+        format!("{}:live", out["function_arn"].as_str().unwrap())
+    );
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Carrying out `teardown`: the policies (ours and any others on our
-//! roles), the function and the pool at once; then the roles, and the log
-//! group after the function that would otherwise make it again.
+//! roles), the function, the pool and the guard's alarms and topic at once;
+//! then the roles, and the log group after the function that would
+//! otherwise make it again.
 
 use crate::aws::function;
 use crate::aws::retry::Patience;
@@ -85,7 +86,8 @@ pub async fn teardown(
             _ => Ok(()),
         }
     };
-    let (a, b, c, d, e, f, g, extras) = tokio::join!(
+    let guard = super::guard::level0(clients, progress, plan, observed, None);
+    let (a, b, c, d, e, f, g, extras, guard) = tokio::join!(
         delete_step(
             progress,
             plan,
@@ -128,8 +130,19 @@ pub async fn teardown(
         ),
         adopt,
         super::delete_extra_pools(clients, progress, plan),
+        guard,
     );
-    Error::collect(vec![a, b, c, d, e, f, g.map_err(Error::from), extras])?;
+    Error::collect(vec![
+        a,
+        b,
+        c,
+        d,
+        e,
+        f,
+        g.map_err(Error::from),
+        extras,
+        guard.map(drop),
+    ])?;
     // The log group after the function, which would otherwise make it again.
     let (a, b, c) = tokio::join!(
         delete_step(

@@ -70,6 +70,7 @@ fn state_of(out: &GetFunctionOutput) -> Option<FunctionState> {
             .last_update_status()
             .map(|s| s.as_str().to_string())
             .unwrap_or_default(),
+        code_size: c.code_size(),
     })
 }
 

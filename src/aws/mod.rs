@@ -2,17 +2,20 @@
 //! `create`, `update`, `delete`, `wait_*`); SDK builders appear only here.
 
 pub mod account;
+pub mod alarm;
 pub mod function;
 pub mod identity_pool;
 pub mod invoke;
 pub mod lock;
 pub mod log_events;
 pub mod log_group;
+pub mod metrics;
 pub mod pool_roles;
 pub mod release;
 pub mod retry;
 pub mod role;
 pub mod role_policy;
+pub mod topic;
 
 use std::time::Duration;
 
@@ -104,6 +107,8 @@ pub struct Clients {
     pub cognito: aws_sdk_cognitoidentity::Client,
     pub sts: aws_sdk_sts::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub sns: aws_sdk_sns::Client,
     pub region: String,
     /// The shared configuration, for clients with other credentials.
     pub conf: aws_types::SdkConfig,
@@ -172,6 +177,8 @@ pub async fn connect(opts: &Connect) -> Result<Clients, InputError> {
         cognito: aws_sdk_cognitoidentity::Client::new(&conf),
         sts: aws_sdk_sts::Client::new(&conf),
         logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
+        cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
+        sns: aws_sdk_sns::Client::new(&conf),
         region,
         conf,
         limits,

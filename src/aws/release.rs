@@ -39,6 +39,7 @@ fn version_of(c: &FunctionConfiguration) -> Option<VersionState> {
             tags: BTreeMap::new(),
             state: String::new(),
             last_update_status: String::new(),
+            code_size: c.code_size(),
         },
         code_size: c.code_size(),
         description: c.description().unwrap_or_default().to_string(),

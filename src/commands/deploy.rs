@@ -8,7 +8,9 @@ use serde_json::json;
 
 use super::lock;
 use crate::apply;
-use crate::aws::{account, function, identity_pool, log_group, release, role, Clients};
+use crate::aws::{
+    account, alarm, function, identity_pool, log_group, release, role, topic, Clients,
+};
 use crate::cli::{Cli, LockFlags, Output};
 use crate::config::Config;
 use crate::desired::{Code, Desired, Names};
@@ -45,7 +47,14 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
             Ok(Default::default())
         }
     };
-    let (account, exec_role, unauth_role, function, pools, group, concurrency, releases) = tokio::join!(
+    let guard = async {
+        let (topic, alarms) = tokio::join!(
+            topic::find(&clients.sns, &names.topic),
+            alarm::find(&clients.cloudwatch, &names.alarms)
+        );
+        Ok::<_, crate::error::AwsError>((topic?, alarms?))
+    };
+    let (account, exec_role, unauth_role, function, pools, group, concurrency, releases, guard) = tokio::join!(
         account::find(&clients.sts, &clients.region),
         role::find(&clients.iam, &names.exec_role, &names.exec_policy),
         role::find(&clients.iam, &names.unauth_role, &names.unauth_policy),
@@ -54,6 +63,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
         log_group::find(&clients.logs, &names.log_group),
         concurrency,
         releases,
+        guard,
     );
     let mut errors = Vec::new();
     let mut keep = |e: crate::error::AwsError| errors.push(Error::from(e));
@@ -65,6 +75,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
     let group = group.map_err(&mut keep).ok();
     let concurrency = concurrency.map_err(&mut keep).ok();
     let releases = releases.map_err(&mut keep).ok();
+    let guard = guard.map_err(&mut keep).ok();
     let (
         Some(account),
         Some(exec_role),
@@ -74,6 +85,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
         Some(log_group),
         Some(concurrency),
         Some(releases),
+        Some((topic, alarms)),
     ) = (
         account,
         exec_role,
@@ -83,6 +95,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
         group,
         concurrency,
         releases,
+        guard,
     )
     else {
         return Err(Error::all(errors));
@@ -96,6 +109,8 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
         log_group,
         concurrency,
         releases,
+        topic,
+        alarms,
     })
 }
 
@@ -198,11 +213,16 @@ struct Prepared {
     plan: Plan,
 }
 
-async fn prepare(config: &Config, clients: &Clients, code: Code) -> Result<Prepared, Error> {
+async fn prepare(
+    config: &Config,
+    clients: &Clients,
+    code: Code,
+    resume: bool,
+) -> Result<Prepared, Error> {
     let names = Names::new(&config.project, &config.stage);
     let observed = observe(clients, &names, Reads::ForUp).await?;
     let desired = Desired::new(config, &observed.account);
-    let plan = plan::up(&desired, &observed, &code).map_err(ownership)?;
+    let plan = plan::up_with(&desired, &observed, &code, resume).map_err(ownership)?;
     Ok(Prepared {
         code,
         names,
@@ -218,9 +238,17 @@ pub async fn plan_cmd(
     clients: &Clients,
     code: Code,
 ) -> Result<(), Error> {
-    let p = prepare(config, clients, code).await?;
+    let p = prepare(config, clients, code, false).await?;
     print_plan(cli, &heading(config, clients, "Plan"), &p.plan);
     Ok(())
+}
+
+/// The flags of `up`.
+#[derive(Debug, Clone, Copy)]
+pub struct UpFlags<'a> {
+    pub yes: bool,
+    pub lock: &'a LockFlags,
+    pub resume: bool,
 }
 
 pub async fn up(
@@ -229,10 +257,14 @@ pub async fn up(
     clients: &Clients,
     progress: &Progress,
     code: Code,
-    yes: bool,
-    lock_flags: &LockFlags,
+    flags: UpFlags<'_>,
 ) -> Result<(), Error> {
-    let first = prepare(config, clients, code).await?;
+    let UpFlags {
+        yes,
+        lock: lock_flags,
+        resume,
+    } = flags;
+    let first = prepare(config, clients, code, resume).await?;
     let (names, desired, pool_id) = if up_to_date(&first).is_some() {
         converge(cli, config, clients, progress, first, yes).await?
     } else {
@@ -240,7 +272,7 @@ pub async fn up(
         // (another run may have changed the stack since the first reads).
         let names = first.names.clone();
         lock::hold(clients, progress, &names, "up", lock_flags, || async {
-            let again = prepare(config, clients, first.code).await?;
+            let again = prepare(config, clients, first.code, resume).await?;
             converge(cli, config, clients, progress, again, yes).await
         })
         .await?

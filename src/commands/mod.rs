@@ -7,8 +7,10 @@ mod init;
 mod invoke;
 mod lock;
 mod logs;
+mod pause;
 mod policy;
 mod release;
+mod status;
 
 use clap::CommandFactory;
 
@@ -18,6 +20,25 @@ use crate::config;
 use crate::error::Error;
 use crate::package;
 use crate::progress::Progress;
+
+/// Our function, which `update-code`, `rollback`, `pause` and the like need
+/// deployed (and ours).
+pub async fn deployed_function(
+    clients: &aws::Clients,
+    names: &crate::desired::Names,
+) -> Result<crate::observed::FunctionState, Error> {
+    let Some(found) = aws::function::find(&clients.lambda, &names.function).await? else {
+        return Err(crate::error::OwnershipError::NotDeployed {
+            kind: "Lambda function",
+            name: names.function.clone(),
+        }
+        .into());
+    };
+    if let Some(foreign) = crate::plan::foreign_function(names, &found) {
+        return Err(foreign.into());
+    }
+    Ok(found)
+}
 
 /// Runs the command the user asked for.
 pub async fn run(cli: Cli) -> Result<(), Error> {
@@ -103,14 +124,24 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     let clients = aws::connect(&connect).await?;
     match (&cli.command, code) {
         (Command::Plan, Some(code)) => deploy::plan_cmd(&cli, &config, &clients, code).await,
-        (Command::Up { yes, lock }, Some(code)) => {
-            deploy::up(&cli, &config, &clients, &progress, code, *yes, lock).await
+        (Command::Up { yes, lock, resume }, Some(code)) => {
+            let flags = deploy::UpFlags {
+                yes: *yes,
+                lock,
+                resume: *resume,
+            };
+            deploy::up(&cli, &config, &clients, &progress, code, flags).await
         }
         (Command::UpdateCode { lock, canary }, Some(code)) => {
             release::update_code(&cli, &config, &clients, &progress, code, lock, *canary).await
         }
         (Command::Rollback { to, dry_run }, _) => {
             release::rollback(&cli, &config, &clients, &progress, *to, *dry_run).await
+        }
+        (Command::Pause, _) => pause::pause(&cli, &config, &clients, &progress).await,
+        (Command::Resume, _) => pause::resume(&cli, &config, &clients, &progress).await,
+        (Command::Status { since }, _) => {
+            status::status(&cli, &config, &clients, &progress, *since).await
         }
         (Command::Promote, _) => release::promote(&cli, &config, &clients, &progress).await,
         (Command::Versions, _) => release::versions(&cli, &config, &clients).await,

@@ -10,7 +10,7 @@ use crate::aws::{function, release, Clients};
 use crate::cli::{Cli, LockFlags, Output};
 use crate::config::Config;
 use crate::desired::{Code, Names};
-use crate::error::{Error, InputError, OwnershipError};
+use crate::error::{Error, InputError};
 use crate::observed::{FunctionState, Releases};
 use crate::plan::{self, release::ReleasePlan};
 use crate::progress::Progress;
@@ -18,20 +18,10 @@ use crate::progress::Progress;
 /// Our function, which these commands need deployed, and its releases.
 async fn deployed(clients: &Clients, names: &Names) -> Result<(FunctionState, Releases), Error> {
     let (found, releases) = tokio::join!(
-        function::find(&clients.lambda, &names.function),
+        super::deployed_function(clients, names),
         release::find(&clients.lambda, &names.function)
     );
-    let Some(found) = found? else {
-        return Err(OwnershipError::NotDeployed {
-            kind: "Lambda function",
-            name: names.function.clone(),
-        }
-        .into());
-    };
-    if let Some(foreign) = plan::foreign_function(names, &found) {
-        return Err(foreign.into());
-    }
-    Ok((found, releases?))
+    Ok((found?, releases?))
 }
 
 /// What `update-code` does from what it read: whether the code goes up,

@@ -66,6 +66,27 @@ pub fn check_name(s: &str) -> Result<(), String> {
     }
 }
 
+/// Checks an email address for an SNS `email` subscription: one `@`, a
+/// local part, a domain with a dot, no spaces, at most 254 characters.
+pub fn check_email(s: &str) -> Result<(), String> {
+    let shaped = s.len() <= 254
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if shaped {
+        Ok(())
+    } else {
+        Err(format!(
+            "\"{s}\" is not an email address\n  hint: the alarms are sent there (SNS asks its owner to confirm first), e.g. email = \"oncall@example.com\""
+        ))
+    }
+}
+
 /// Checks an alias name as Lambda does: 1 to 128 of letters, digits, `-`
 /// and `_`, and not all digits (that would read as a version number).
 pub fn check_alias(s: &str) -> Result<(), String> {

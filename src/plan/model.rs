@@ -28,6 +28,15 @@ pub enum Kind {
     /// A published version beyond `keep_versions` (its step's name is its
     /// number): deleted.
     OldVersion,
+    /// The guard's SNS topic.
+    Topic,
+    /// The email subscription of the topic (its step's name is the address).
+    Subscription,
+    /// A confirmed subscription of an address the config no longer names
+    /// (its step's name is its ARN): removed.
+    OldSubscription,
+    /// A CloudWatch alarm of the guard.
+    Alarm,
 }
 
 impl Kind {
@@ -43,6 +52,9 @@ impl Kind {
             Kind::PoolRoles => "identity pool roles",
             Kind::Version | Kind::OldVersion => "Lambda version",
             Kind::Alias => "Lambda alias",
+            Kind::Topic => "SNS topic",
+            Kind::Subscription | Kind::OldSubscription => "email subscription",
+            Kind::Alarm => "CloudWatch alarm",
         }
     }
 }
@@ -76,6 +88,8 @@ pub enum Change {
         from: String,
         to: String,
     },
+    /// A setting of an alarm differs (what, as said).
+    Alarm(String),
 }
 
 impl Change {
@@ -131,6 +145,7 @@ impl fmt::Display for Change {
             Change::AllowUnauthenticated(_) => write!(f, "unauthenticated identities → allowed"),
             Change::ClassicFlow(_) => write!(f, "classic flow → off"),
             Change::Release { from, to } => write!(f, "version {from} → {to}"),
+            Change::Alarm(what) => write!(f, "{what}"),
             Change::UnauthenticatedRole(from) => match from {
                 Some(arn) => write!(f, "unauthenticated role {arn} → ours"),
                 None => write!(f, "unauthenticated role not set"),
@@ -178,6 +193,10 @@ pub enum Note {
     /// Two runs at once had made more than one pool of ours: `up` keeps
     /// the one the unauthenticated role trusts and deletes the others.
     ExtraPools { kept: String, deleted: Vec<String> },
+    /// The alarms' email subscription waits for its owner to confirm it.
+    ConfirmEmail { email: String },
+    /// The function is paused (reserved concurrency 0): `up` leaves it so.
+    Paused { function: String },
     /// A canary of this very code is running: `up` leaves it as it is.
     Canary {
         alias: String,
@@ -221,6 +240,14 @@ impl fmt::Display for Note {
                 }
                 write!(f, " Ask AWS to raise \"Concurrent executions\" (Service Quotas); the next `up` then puts the cap in place.")
             }
+            Note::ConfirmEmail { email } => write!(
+                f,
+                "the alarms are sent to {email} once its owner confirms the subscription: SNS has mailed a link (`backend-ctl status` shows when it is confirmed)"
+            ),
+            Note::Paused { function } => write!(
+                f,
+                "{function} is paused (reserved concurrency 0: every call is throttled); `up` leaves it paused: `backend-ctl resume` or `backend-ctl up --resume` lets calls in again"
+            ),
             Note::Canary {
                 alias,
                 live,

@@ -59,6 +59,12 @@ pub fn check_ownership<'a>(
             ));
         }
     }
+    if let Some(topic) = observed.topic.as_ref().filter(|t| !names.owns(&t.tags)) {
+        errors.push(foreign("SNS topic", &names.topic, names, &topic.tags));
+    }
+    for alarm in observed.alarms.iter().filter(|a| !names.owns(&a.tags)) {
+        errors.push(foreign("CloudWatch alarm", &alarm.name, names, &alarm.tags));
+    }
     let trusted = observed
         .unauth_role
         .as_ref()

@@ -118,6 +118,7 @@ pub fn expected(spec: &FunctionSpec, role_arn: &str, code_sha256: &str) -> Funct
         tags: Default::default(),
         state: String::new(),
         last_update_status: String::new(),
+        code_size: 0,
     }
 }
 

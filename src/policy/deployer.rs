@@ -8,7 +8,9 @@
 //! returns tags only with `lambda:ListTags`; `DescribeLogGroups`,
 //! `GetAccountSettings`, `ListIdentityPools`, `CreateIdentityPool` and
 //! `SetIdentityPoolRoles` take no resource (`*`); `SetIdentityPoolRoles`
-//! needs `iam:PassRole` on the role it hands out. `sts:GetCallerIdentity`
+//! needs `iam:PassRole` on the role it hands out. Of the guard's calls,
+//! `sns:ListTopics`, `sns:Unsubscribe` (authorized on `*`: the subscription
+//! is not the topic) and `cloudwatch:GetMetricData` take none. `sts:GetCallerIdentity`
 //! needs no permission at all.
 
 use serde_json::{json, Value};
@@ -85,12 +87,34 @@ pub const POOL_WRITE_ACTIONS: &[&str] = &[
     "cognito-identity:DeleteIdentityPool",
 ];
 
+/// The guard's topic (`[alarms]`): made with our tags, read, subscribed to, deleted.
+pub const TOPIC_ACTIONS: &[&str] = &[
+    "sns:CreateTopic",
+    "sns:TagResource",
+    "sns:ListTagsForResource",
+    "sns:ListSubscriptionsByTopic",
+    "sns:Subscribe",
+    "sns:DeleteTopic",
+];
+
+/// The guard's alarms, by name.
+pub const ALARM_ACTIONS: &[&str] = &[
+    "cloudwatch:PutMetricAlarm",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:ListTagsForResource",
+    "cloudwatch:TagResource",
+    "cloudwatch:DeleteAlarms",
+];
+
 /// Calls that take no resource.
 pub const UNSCOPED_ACTIONS: &[&str] = &[
     "lambda:GetAccountSettings",
     "logs:DescribeLogGroups",
     "cognito-identity:ListIdentityPools",
     "cognito-identity:SetIdentityPoolRoles",
+    "sns:ListTopics",
+    "sns:Unsubscribe",
+    "cloudwatch:GetMetricData",
 ];
 
 /// The policy document for `names` in `account`. With our pool's id, every
@@ -211,6 +235,22 @@ pub fn policy(names: &Names, account: &Account, pool_id: Option<&str>, mapped: &
                 "Action": "cognito-identity:TagResource",
                 "Resource": if pool_id.is_some() { pools.clone() } else { "*".to_string() },
                 "Condition": {"StringEquals": our_request_tags}
+            },
+            {
+                "Sid": "OurAlarmsTopic",
+                "Effect": "Allow",
+                "Action": TOPIC_ACTIONS,
+                "Resource": format!("arn:{partition}:sns:{region}:{account_id}:{}", names.topic)
+            },
+            {
+                "Sid": "OurAlarms",
+                "Effect": "Allow",
+                "Action": ALARM_ACTIONS,
+                "Resource": names
+                    .alarms
+                    .iter()
+                    .map(|a| format!("arn:{partition}:cloudwatch:{region}:{account_id}:alarm:{a}"))
+                    .collect::<Vec<_>>()
             },
             {
                 "Sid": "CallsWithoutAResource",

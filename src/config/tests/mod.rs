@@ -57,6 +57,7 @@ fn minimal_config_gets_defaults_and_paths_relative_to_its_folder() {
             app_config_path: None,
             extra_statements: Vec::new(),
             extra_statements_path: PathBuf::from("/p/policies/execution.json"),
+            alarms: None,
         }
     );
 }
@@ -532,4 +533,50 @@ fn the_example_configs_commented_stages_work_as_documented() {
         path_for("dev"),
         Path::new("/p/android/app/src/debug/res/raw/awsconfiguration.json")
     );
+}
+
+fn with_alarms(alarms: &str) -> String {
+    format!(
+        "{}\n[function]\nreserved_concurrency = 20\ntimeout_s = 3\n\n[alarms]\n{alarms}\n",
+        with_project("shop")
+    )
+}
+
+#[test]
+fn alarms_get_thresholds_derived_from_the_reservation_and_the_timeout() {
+    let config = parse_dev(&with_alarms("email = \"ops@example.com\"")).unwrap();
+    let alarms = config.alarms.unwrap();
+    assert_eq!(alarms.email, "ops@example.com");
+    // 20 at once, each at most 3 s: 2000 calls in 5 minutes.
+    assert_eq!(alarms.invocations_per_5min, 2000);
+    assert_eq!((alarms.errors_per_5min, alarms.throttles_per_5min), (5, 1));
+    let set = parse_dev(&with_alarms(
+        "email = \"ops@example.com\"\ninvocations_per_5min = 50\nerrors_per_5min = 2\nthrottles_per_5min = 9",
+    ))
+    .unwrap()
+    .alarms
+    .unwrap();
+    assert_eq!(
+        (set.invocations_per_5min, set.errors_per_5min, set.throttles_per_5min),
+        (50, 2, 9)
+    );
+    // Without a reservation: a new account's 10 at once.
+    assert_eq!(default_invocations(None, 10), 300);
+    assert!(parse_dev(&with_project("shop")).unwrap().alarms.is_none());
+}
+
+#[test]
+fn bad_alarms_are_refused_with_line_and_field() {
+    for (alarms, line, fragment) in [
+        ("email = \"not an address\"", 11, "is not an email address"),
+        ("email = \"ops@localhost\"", 11, "is not an email address"),
+        ("email = \"ops@example.com\"\nerrors_per_5min = 0", 12, "between 1 and"),
+        ("email = \"ops@example.com\"\nthrottles_per_5min = -1", 12, "between 1 and"),
+        ("invocations_per_5min = 10", 10, "missing field `email`"),
+        ("email = \"ops@example.com\"\nsms = \"+1\"", 12, "unknown field `sms`"),
+    ] {
+        let message = invalid_message(&with_alarms(alarms));
+        assert!(message.contains(fragment), "{alarms}: {message}");
+        assert!(message.contains(&format!("line {line}")), "{alarms}: {message}");
+    }
 }

@@ -74,6 +74,8 @@ fn empty(d: &Desired) -> Observed {
         log_group: None,
         concurrency: Some(ROOMY),
         releases: Releases::default(),
+        topic: None,
+        alarms: Vec::new(),
     }
 }
 
@@ -134,6 +136,7 @@ fn converged(d: &Desired) -> Observed {
             tags: names.tags(),
             state: "Active".into(),
             last_update_status: "Successful".into(),
+            code_size: 3,
         }),
         pools: vec![our_pool(d)],
         unauth_role: Some(RoleState {
@@ -150,6 +153,8 @@ fn converged(d: &Desired) -> Observed {
             unreserved: 995,
         }),
         releases: Releases::default(),
+        topic: None,
+        alarms: Vec::new(),
     };
     // Released as version 1, which the alias points at.
     let latest = o.function.clone().unwrap();
@@ -914,4 +919,153 @@ fn versions_beyond_keep_versions_are_planned_for_deletion() {
         .map(|s| s.name.as_str())
         .collect();
     assert_eq!(deleted, ["2", "1"], "keep_versions 5 keeps 7..3\n{plan}");
+}
+
+fn guarded() -> Desired {
+    let text = "project = \"shop\"\n[handler]\npath = \"handler\"\n[alarms]\nemail = \"ops@example.com\"\n";
+    let config = config::parse(text, Path::new("/p/config.toml"), "dev").unwrap();
+    Desired::new(&config, &desired().account)
+}
+
+fn guard_steps(plan: &Plan) -> Vec<(Kind, String, Action)> {
+    plan.steps
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.kind,
+                Kind::Topic | Kind::Subscription | Kind::OldSubscription | Kind::Alarm
+            )
+        })
+        .map(|s| (s.kind, s.name.clone(), s.action.clone()))
+        .collect()
+}
+
+#[test]
+fn alarms_are_created_with_their_topic_and_a_confirmation_is_awaited() {
+    let d = guarded();
+    let plan = up(&d, &empty(&d), &code()).unwrap();
+    let steps = guard_steps(&plan);
+    assert_eq!(
+        steps,
+        [
+            (Kind::Topic, "shop-dev-alarms".into(), Action::Create),
+            (Kind::Subscription, "ops@example.com".into(), Action::Create),
+            (Kind::Alarm, "shop-dev-invocations".into(), Action::Create),
+            (Kind::Alarm, "shop-dev-errors".into(), Action::Create),
+            (Kind::Alarm, "shop-dev-throttles".into(), Action::Create),
+        ]
+    );
+    assert!(plan.notes.contains(&Note::ConfirmEmail {
+        email: "ops@example.com".into()
+    }));
+    let spec = &d.guard.as_ref().unwrap().alarms[0];
+    assert_eq!(spec.dimensions["Resource"], "shop-dev:live", "the alias the app calls");
+}
+
+fn guarded_observed(d: &Desired) -> Observed {
+    use crate::observed::{AlarmState, SubscriptionState, TopicState};
+    let arn = guard::topic_arn(d);
+    let mut o = converged(d);
+    o.topic = Some(TopicState {
+        arn: arn.clone(),
+        tags: d.names.tags(),
+        subscriptions: vec![SubscriptionState {
+            arn: format!("{arn}:sub-1"),
+            protocol: "email".into(),
+            endpoint: "ops@example.com".into(),
+        }],
+    });
+    o.alarms = d
+        .guard
+        .as_ref()
+        .unwrap()
+        .alarms
+        .iter()
+        .map(|spec| AlarmState {
+            name: spec.name.clone(),
+            arn: format!("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{}", spec.name),
+            tags: d.names.tags(),
+            namespace: "AWS/Lambda".into(),
+            metric: spec.metric.into(),
+            dimensions: spec.dimensions.clone(),
+            statistic: "Sum".into(),
+            period: 300,
+            evaluation_periods: 1,
+            datapoints_to_alarm: Some(1),
+            threshold: spec.threshold,
+            comparison: "GreaterThanOrEqualToThreshold".into(),
+            treat_missing_data: "notBreaching".into(),
+            alarm_actions: vec![arn.clone()],
+            ok_actions: vec![arn.clone()],
+            actions_enabled: true,
+            description: spec.description.clone(),
+            state: "OK".into(),
+            state_reason: String::new(),
+        })
+        .collect();
+    o
+}
+
+#[test]
+fn converged_alarms_are_kept_drift_is_put_back_and_dropping_them_deletes_them() {
+    let d = guarded();
+    let o = guarded_observed(&d);
+    let plan = up(&d, &o, &code()).unwrap();
+    assert!(plan.is_noop(), "{plan}");
+    assert!(plan.notes.is_empty(), "confirmed: no note\n{plan}");
+
+    let mut drifted = o.clone();
+    drifted.alarms[1].threshold = 500.0;
+    drifted.alarms[2].alarm_actions.clear();
+    let plan = up(&d, &drifted, &code()).unwrap();
+    let changed: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| matches!(s.action, Action::Update(_)))
+        .map(|s| s.name.as_str())
+        .collect();
+    assert_eq!(changed, ["shop-dev-errors", "shop-dev-throttles"], "{plan}");
+    assert!(plan.to_string().contains("threshold 500 → 5"), "{plan}");
+
+    // The config without [alarms]: the guard goes.
+    let plain = desired();
+    let mut o2 = o.clone();
+    o2.topic.as_mut().unwrap().arn = guard::topic_arn(&plain);
+    let plan = up(&plain, &o2, &code()).unwrap();
+    let deleted: Vec<Kind> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::Delete)
+        .map(|s| s.kind)
+        .collect();
+    assert_eq!(deleted, [Kind::Alarm, Kind::Alarm, Kind::Alarm, Kind::Topic]);
+    // And teardown takes them first.
+    let down = teardown(&plain.names, &o2).unwrap();
+    assert_eq!(down.steps[0].kind, Kind::Alarm);
+    assert!(down.steps.iter().any(|s| s.kind == Kind::Topic));
+}
+
+#[test]
+fn a_topic_or_alarm_of_someone_else_stops_up() {
+    let d = guarded();
+    let mut o = guarded_observed(&d);
+    o.topic.as_mut().unwrap().tags.clear();
+    o.alarms[0].tags.clear();
+    let errors = up(&d, &o, &code()).unwrap_err();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+}
+
+#[test]
+fn a_paused_function_stays_paused_unless_resumed() {
+    let d = desired();
+    let mut o = converged(&d);
+    func(&mut o).reserved_concurrency = Some(0);
+    let plan = up(&d, &o, &code()).unwrap();
+    assert!(plan.is_noop(), "{plan}");
+    assert!(plan.to_string().contains("is paused"), "{plan}");
+    let plan = up_with(&d, &o, &code(), true).unwrap();
+    assert_eq!(
+        plan.action(Kind::Function),
+        &update(Change::Concurrency(Some(0), Some(5)))
+    );
 }

@@ -21,6 +21,7 @@ fn config(code: &str) -> FunctionState {
         tags: BTreeMap::new(),
         state: String::new(),
         last_update_status: String::new(),
+        code_size: 0,
     }
 }
 
