@@ -61,5 +61,17 @@ echo "==> backend-ctl rollback: the alias back to the version before, in one wri
 echo "==> the app's path again: the good answer" >&2
 "$bin" invoke --payload "$event"
 
+echo "==> backend-ctl status: what is deployed, and the function's numbers since the start (one GetMetricData call)" >&2
+"$bin" status --since 1h
+
+echo "==> the kill switch: backend-ctl pause, and the app is refused at once (a throttle), then resume" >&2
+"$bin" pause
+if "$bin" invoke --payload "$event"; then
+    echo "the paused function answered" >&2
+    exit 1
+fi
+"$bin" resume
+"$bin" invoke --payload "$event"
+
 echo "==> backend-ctl teardown --yes (the log group goes too)" >&2
 "$bin" teardown --yes

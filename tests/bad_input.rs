@@ -151,6 +151,31 @@ fn config_cases() -> Vec<(&'static str, String, &'static [&'static str])> {
             good.replace("project = \"PROJECT\"\n", ""),
             &["missing field `project`"],
         ),
+        (
+            "an alarm email that is not an address",
+            format!("{good}\n[alarms]\nemail = \"ops at example\"\n"),
+            &["is not an email address", "email", "config.toml"],
+        ),
+        (
+            "an alarm threshold of 0",
+            format!("{good}\n[alarms]\nemail = \"ops@example.com\"\nerrors_per_5min = 0\n"),
+            &["errors_per_5min", "between 1 and"],
+        ),
+        (
+            "alarms without an email",
+            format!("{good}\n[alarms]\nthrottles_per_5min = 3\n"),
+            &["missing field `email`", "alarms"],
+        ),
+        (
+            "an alias that is a version number",
+            good.replace("memory_mb = 128", "memory_mb = 128\nalias = \"42\""),
+            &["alias", "all digits", "line 8"],
+        ),
+        (
+            "keep_versions of 0",
+            good.replace("memory_mb = 128", "memory_mb = 128\nkeep_versions = 0"),
+            &["keep_versions", "between 1 and 100", "line 8"],
+        ),
     ]
 }
 

@@ -173,6 +173,11 @@ pub async fn invoke(
         );
         // The refused caller is the app's identity, not these credentials:
         // the deployer policy is not the fix, the app's own permission is.
+        if error.cause.contains("TooManyRequestsException") {
+            error.hint = Some(format!(
+                "Lambda throttled the call: {function} is paused (`backend-ctl resume` lets calls in) or at its reserved concurrency (`backend-ctl status` shows which)"
+            ));
+        }
         if error.denied.is_some() {
             error.hint = Some(format!(
                 "the app's identity (the pool's unauthenticated role) may not invoke {function}: its invoke policy or the pool's role is missing or changed. `backend-ctl plan` shows the drift; `backend-ctl up` puts them back"

@@ -107,6 +107,26 @@ pub fn issued_credentials(pool: &str) -> Vec<serde_json::Value> {
     doc["Credentials"].as_array().cloned().unwrap_or_default()
 }
 
+/// What was published to an SNS topic (see emulator/backend_ctl_sns.py):
+/// each message's `Subject` and `Message`, in publish order.
+pub fn sns_published(topic_arn: &str) -> Vec<serde_json::Value> {
+    let answer = emulator_request(
+        "GET",
+        &format!("/backend-ctl/sns/published?topic={topic_arn}"),
+        "",
+    );
+    let doc: serde_json::Value = serde_json::from_str(&answer).expect("published JSON");
+    doc["Messages"].as_array().cloned().unwrap_or_default()
+}
+
+/// The owner of `email` clicks the link SNS mailed: the subscription is confirmed.
+pub fn sns_confirm(topic_arn: &str, email: &str) {
+    emulator_post(
+        &format!("/backend-ctl/sns/confirm?topic={topic_arn}&endpoint={email}"),
+        "",
+    );
+}
+
 /// One request to the emulator's own API; its body, which must come with 200.
 fn emulator_request(method: &str, path: &str, body: &str) -> String {
     use std::io::{Read, Write};
@@ -152,6 +172,8 @@ pub struct Settings {
     /// `None` leaves `log_retention_days` out (CloudWatch's default of ours: 30).
     pub log_retention_days: Option<u32>,
     pub keep_versions: Option<u32>,
+    /// `[alarms]`: the email, and the invocations threshold (per 5 minutes).
+    pub alarms: Option<(&'static str, Option<u32>)>,
 }
 
 impl Default for Settings {
@@ -165,6 +187,7 @@ impl Default for Settings {
             architecture: "x86_64",
             log_retention_days: None,
             keep_versions: None,
+            alarms: None,
         }
     }
 }
@@ -264,11 +287,17 @@ impl Project {
         if let Some(keep) = s.keep_versions {
             function.push_str(&format!("keep_versions = {keep}\n"));
         }
-        let text = format!(
+        let mut text = format!(
             "project = \"{}\"\n\n[handler]\npath = \"{}\"\n\n[function]\n{function}\n[function.environment]\n{env}\n[app]\nconfig_path = \"app/res/raw/awsconfiguration.json\"\n",
             self.name,
             self.handler.display(),
         );
+        if let Some((email, invocations)) = s.alarms {
+            text.push_str(&format!("\n[alarms]\nemail = \"{email}\"\n"));
+            if let Some(n) = invocations {
+                text.push_str(&format!("invocations_per_5min = {n}\n"));
+            }
+        }
         self.write_raw_config(&text);
         std::fs::create_dir_all(self.dir.path().join("policies")).unwrap();
         std::fs::write(
@@ -452,6 +481,8 @@ pub struct Aws {
     pub lambda: aws_sdk_lambda::Client,
     pub cognito: aws_sdk_cognitoidentity::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub sns: aws_sdk_sns::Client,
     rt: tokio::runtime::Runtime,
 }
 
@@ -496,6 +527,8 @@ impl Aws {
             lambda: aws_sdk_lambda::Client::new(&conf),
             cognito: aws_sdk_cognitoidentity::Client::new(&conf),
             logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
+            cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
+            sns: aws_sdk_sns::Client::new(&conf),
             rt,
         }
     }

@@ -424,6 +424,24 @@ fn classify(
             lock: false,
         };
     }
+    // Smithy RPC v2 CBOR (CloudWatch): /service/{Service}/operation/{Operation}.
+    if let Some(operation) = path
+        .strip_prefix("/service/")
+        .and_then(|rest| rest.split_once("/operation/"))
+        .map(|(_, op)| op.to_string())
+    {
+        return Call {
+            service: if signed_service == "monitoring" {
+                "cloudwatch".into()
+            } else {
+                signed_service
+            },
+            action: operation,
+            access_key,
+            at: std::time::Instant::now(),
+            lock: false,
+        };
+    }
     let form = String::from_utf8_lossy(body);
     let action = form
         .split('&')

@@ -580,3 +580,38 @@ fn bad_alarms_are_refused_with_line_and_field() {
         assert!(message.contains(&format!("line {line}")), "{alarms}: {message}");
     }
 }
+
+#[test]
+fn the_example_configs_commented_releases_and_alarms_work_as_documented() {
+    let example =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml")).unwrap();
+    let keys = [
+        "# [alarms]",
+        "# email = ",
+        "# invocations_per_5min = ",
+        "# errors_per_5min = ",
+        "# throttles_per_5min = ",
+        "# alias = ",
+        "# keep_versions = ",
+    ];
+    let uncommented: String = example
+        .lines()
+        .map(|l| match keys.iter().any(|k| l.starts_with(k)) {
+            true => format!("{}\n", &l[2..]),
+            false => format!("{l}\n"),
+        })
+        .collect();
+    let config = parse(&uncommented, Path::new("/p/config.toml"), "dev").unwrap();
+    assert_eq!((config.alias.as_str(), config.keep_versions), ("live", 5));
+    let alarms = config.alarms.unwrap();
+    assert_eq!(alarms.email, "oncall@example.com");
+    assert_eq!(
+        (alarms.invocations_per_5min, alarms.errors_per_5min, alarms.throttles_per_5min),
+        (300, 5, 1)
+    );
+    // The documented default is what the example's own settings give.
+    assert_eq!(
+        default_invocations(config.reserved_concurrency, config.timeout_s),
+        300
+    );
+}
