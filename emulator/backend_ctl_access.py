@@ -55,6 +55,10 @@ LAMBDA_ACTIONS = {"Invoke": "InvokeFunction", "InvokeWithResponseStream": "Invok
 INVALID_TOKEN = "The security token included in the request is invalid."
 
 
+# A service's signing name, where it is not its IAM prefix.
+IAM_PREFIX = {"monitoring": "cloudwatch"}
+
+
 def _protocol(environ: dict[str, Any], service: str) -> str:
     if environ.get("HTTP_X_AMZ_TARGET"):
         return "json"
@@ -173,9 +177,9 @@ def refusal(environ: dict[str, Any]) -> Response | None:
     if not settings.deny:
         return None
     action, params = _action(environ, service, protocol)
-    if not action or not _denied(settings.deny, f"{service}:{action}"):
+    if not action or not _denied(settings.deny, f"{IAM_PREFIX.get(service, service)}:{action}"):
         return None
-    iam_action = f"{service}:{action}"
+    iam_action = f"{IAM_PREFIX.get(service, service)}:{action}"
     partition = get_partition(region)
     message = (f"User: arn:{partition}:iam::{account}:user/testing is not authorized to perform: "
                f"{iam_action} on resource: {_resource(service, region, account, params)} "

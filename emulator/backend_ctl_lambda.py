@@ -30,9 +30,16 @@ Sandbox.Timedout "RequestId: <id> Error: Task timed out after 3.00 seconds"
 exited with error: exit status 1" (or "signal: killed", or "Runtime exited
 without providing a reason" for status 0), Runtime.InvalidEntrypoint when
 the process cannot start, or the error of ``/runtime/init/error``. A
-synchronous invocation past the function's reserved concurrency, or (for an
-unreserved function) past the account's unreserved concurrency, is
-``Throttled`` instead; backend_ctl_lambda_api makes Invoke's answer.
+synchronous invocation past the function's reserved concurrency (a
+reservation of 0 throttles every one), or (for an unreserved function) past
+the account's unreserved concurrency, is ``Throttled`` instead and runs
+nothing; backend_ctl_lambda_api makes Invoke's answer. An Event past those
+limits waits in the queue: Lambda "returns the event to the queue and
+attempts to run the function again for up to 6 hours ... The retry interval
+increases exponentially from 1 second after the first attempt to a maximum of
+5 minutes" (Lambda developer guide, "How Lambda handles errors and retries
+with asynchronous invocation"). Every throttled attempt and every invocation
+that runs publishes its AWS/Lambda metrics (backend_ctl_metrics).
 """
 
 import json
@@ -47,9 +54,12 @@ from typing import Any
 import backend_ctl_account
 import backend_ctl_lambda_logs as logs
 import backend_ctl_lambda_process as process
+import backend_ctl_metrics as metrics
 from backend_ctl_rapi import Invocation, RuntimeApi
 
 INIT_LIMIT = 10.0  # seconds: Lambda's limit of an on-demand init phase
+EVENT_MAX_AGE = 6 * 3600.0  # seconds a throttled Event is retried
+EVENT_MAX_RETRY_INTERVAL = 300.0
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
@@ -61,6 +71,7 @@ class Result:
     kind: str
     body: bytes
     log_text: str  # START ... REPORT, for LogType Tail
+    duration_ms: float = 0.0  # the REPORT line's Duration
 
 
 class Throttled(Exception):
@@ -258,7 +269,7 @@ class Environment:
             init = (ready - self.started_at) * 1000
         self.stream.write(logs.report_line(rid, duration, init, self.memory_mb, self.used_mb,
                                            status, error_type))
-        return Result(rid, kind, body, self.stream.end_capture())
+        return Result(rid, kind, body, self.stream.end_capture(), duration)
 
 
 def _init_error(body: bytes, header_type: str | None) -> tuple[bytes, str]:
@@ -279,6 +290,7 @@ def _init_error(body: bytes, header_type: str | None) -> tuple[bytes, str]:
 
 _pools: dict[tuple[str, str, str, str], list[Environment]] = {}
 _lock = threading.Lock()
+_generation = 0  # stop_all's count: Events queued before it are dropped
 
 
 def _check_capacity(fn: Any) -> None:
@@ -331,16 +343,38 @@ def _release(env: Environment) -> None:
 
 
 def _run(fn: Any, invocation: Invocation, throttle: bool) -> Result:
-    env = _acquire(fn, throttle)
+    when = time.time()
+    try:
+        env = _acquire(fn, throttle)
+    except Throttled:
+        metrics.throttled(fn, invocation.function_arn, when)
+        raise
+    running, result = metrics.started(fn, invocation.function_arn, when), None
     try:
         if env.api is None:  # a new environment: start it outside the pool's lock
             env.start(fn)
-        return env.run(invocation)
+        result = env.run(invocation)
+        return result
     except BaseException:
         env.exited = True  # never reuse an environment in an unknown state
         raise
     finally:
         _release(env)
+        metrics.finished(running, result)
+
+
+def _run_event(fn: Any, invocation: Invocation, generation: int) -> None:
+    """An Event: a throttled attempt is retried after 1 s, 2 s, ... 5 min, for up to 6 hours."""
+    delay, deadline = 1.0, time.monotonic() + EVENT_MAX_AGE
+    while generation == _generation:
+        try:
+            _run(fn, invocation, True)
+            return
+        except Throttled:
+            if time.monotonic() + delay > deadline:
+                return  # Lambda discards the event
+            time.sleep(delay)
+            delay = min(delay * 2, EVENT_MAX_RETRY_INTERVAL)
 
 
 def invoke(fn: Any, payload: bytes, invoked_arn: str, asynchronous: bool = False,
@@ -350,8 +384,8 @@ def invoke(fn: Any, payload: bytes, invoked_arn: str, asynchronous: bool = False
     ``cognito_identity``: the caller's, for the runtime API's Lambda-Runtime-Cognito-Identity.
     """
     invocation = Invocation(payload, invoked_arn, float(fn.timeout), cognito_identity)
-    if asynchronous:  # Lambda queues events: no throttling here
-        threading.Thread(target=_run, args=(fn, invocation, False), daemon=True).start()
+    if asynchronous:  # Lambda queues events: a throttled one waits and is retried
+        threading.Thread(target=_run_event, args=(fn, invocation, _generation), daemon=True).start()
         return invocation.request_id
     return _run(fn, invocation, True)
 
@@ -374,7 +408,10 @@ def retire(account_id: str, region: str, function_name: str, version: str | None
 
 
 def stop_all() -> None:
-    """End every process (server stop, POST /moto-api/reset)."""
+    """End every process (server stop, POST /moto-api/reset); queued Events are dropped."""
+    global _generation
+    _generation += 1
+    metrics.reset()
     with _lock:
         envs = [env for group in _pools.values() for env in group]
         _pools.clear()

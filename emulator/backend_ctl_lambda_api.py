@@ -9,16 +9,19 @@
     arn:aws:lambda:<region>:<account>:function:<name>"; a payload that is not
     JSON: 400 InvalidRequestContentException "Could not parse request body
     into json: Could not parse payload into json: <reason>"; over 6 MB: 413
-    RequestTooLargeException; past a concurrency limit: 429
-    TooManyRequestsException "Rate Exceeded." with its Reason (Lambda
-    errors: ``x-amzn-ErrorType`` and ``{"__type", "Type": "User", "message"}``);
+    RequestTooLargeException; past a concurrency limit (a reserved
+    concurrency of 0 included): 429 TooManyRequestsException "Rate
+    Exceeded." with its Reason, having run nothing and counted one Throttles
+    datapoint (Lambda errors: ``x-amzn-ErrorType`` and ``{"__type", "Type":
+    "User", "message"}``);
   - RequestResponse: 200, ``X-Amz-Executed-Version`` (the version that ran), ``x-amzn-RequestId``
     = the invocation's request id (moto's generator of that header now keeps
     an id a response already set), the body the runtime posted; a function
     error adds ``X-Amz-Function-Error: Unhandled``; ``X-Amz-Log-Type: Tail``
     adds ``X-Amz-Log-Result``, base64 of the last 4 KB of the invocation's
     log (START ... REPORT);
-  - Event: 202, empty body, runs in the background; DryRun: 204, runs nothing;
+  - Event: 202, empty body, runs in the background (throttled: queued and
+    retried, backend_ctl_lambda); DryRun: 204, runs nothing;
   - signed with Cognito credentials (authorized by backend_ctl_app_auth), the
     invocation hands the function the caller's identity (runtime API header
     Lambda-Runtime-Cognito-Identity), RequestResponse and Event alike;

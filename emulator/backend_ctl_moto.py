@@ -43,6 +43,15 @@ Import this module before the moto server starts (launch.py does); it patches mo
   good, RevisionIds and their preconditions, DeleteFunction of one version,
   routing weights, an Invoke of a qualifier running that version
   (``backend_ctl_versions``, ``backend_ctl_aliases``).
+* Observability: the AWS/Lambda metrics of the invocations that run, and
+  throttling (``backend_ctl_metrics``, ``backend_ctl_lambda``); CloudWatch's
+  statistics, percentiles included (``backend_ctl_metric_data``); metric
+  alarms that evaluate and notify SNS (``backend_ctl_alarms``,
+  ``backend_ctl_alarm_notices``); SNS email subscriptions pending
+  confirmation and the published messages (``/backend-ctl/sns/...``:
+  ``backend_ctl_sns``).
+* CloudWatch in the Smithy RPC v2 CBOR protocol the AWS SDK for Rust speaks,
+  translated to moto's query protocol and back (``backend_ctl_cbor``).
 
 Errors are moto ``JsonRESTError``s: HTTP 400 with ``{"__type": "<Code>",
 "message": "..."}``, as the AWS JSON 1.1 protocol does. moto dispatches
@@ -70,13 +79,17 @@ from moto.moto_api._internal.models import moto_api_backend
 
 import backend_ctl_access
 import backend_ctl_account
+import backend_ctl_alarms
 import backend_ctl_aliases
 import backend_ctl_app_auth
+import backend_ctl_cbor
 import backend_ctl_iam
 import backend_ctl_identities
 import backend_ctl_lambda_api
 import backend_ctl_lambda_logs
 import backend_ctl_logs
+import backend_ctl_metric_data
+import backend_ctl_sns
 import backend_ctl_switches
 import backend_ctl_versions
 
@@ -401,8 +414,12 @@ def install() -> None:
     backend_ctl_aliases.install()
     backend_ctl_lambda_logs.install()
     backend_ctl_identities.install()
+    backend_ctl_metric_data.install()
+    backend_ctl_alarms.install()  # evaluates alarms, starts the evaluator
+    backend_ctl_sns.install()
     backend_ctl_access.install()  # refuses before any other route
-    backend_ctl_app_auth.install()  # outermost: authenticates before access refuses
+    backend_ctl_app_auth.install()  # authenticates before access refuses
+    backend_ctl_cbor.install()  # outermost: RPC v2 CBOR CloudWatch calls become query calls
 
 
 install()

@@ -90,8 +90,15 @@ def refusal(environ: dict[str, Any]) -> Response | None:
     if not environ.get("HTTP_AUTHORIZATION") and "X-Amz-Signature" not in (
             environ.get("QUERY_STRING") or ""):
         return None
-    headers = headers_of(environ)
-    path, query = raw_target(environ)
+    # A CloudWatch call that came as RPC v2 CBOR (backend_ctl_cbor) is
+    # checked against the request the caller signed, and authorized as the
+    # query call it was translated to.
+    original = environ.get("backend_ctl.signed_request")
+    if original is not None:
+        method, path, query, headers, signed_body = original
+    else:
+        method, headers, signed_body = environ.get("REQUEST_METHOD") or "GET", headers_of(environ), None
+        path, query = raw_target(environ)
     signed = sigv4.parse(headers, query)
     if signed is None:
         return None
@@ -105,7 +112,8 @@ def refusal(environ: dict[str, Any]) -> Response | None:
         code = "InvalidClientTokenId" if protocol == "query" else "UnrecognizedClientException"
         return _answer(service, protocol, code, INVALID_TOKEN)
     body = access.read_body(environ)
-    request = sigv4.Request(environ.get("REQUEST_METHOD") or "GET", path, query, headers, body)
+    request = sigv4.Request(method, path, query, headers,
+                            body if signed_body is None else signed_body)
     if not sigv4.verify(signed, key.secret_access_key, request):
         code = "SignatureDoesNotMatch" if protocol == "query" else "InvalidSignatureException"
         return _answer(service, protocol, code, BAD_SIGNATURE)

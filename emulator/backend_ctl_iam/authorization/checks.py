@@ -55,6 +55,7 @@ def required(call: Call, service: str, params: dict[str, Any]) -> list[tuple[str
     if call.free:
         return []
     checks = [(call.action, call.resource, tag_context(call))]
+    checks += [(call.action, more, {}) for more in call.more]  # DeleteAlarms of several
     names = dependent.dependents(call.action) + [
         name for name in dependent.supplement(call.action)
         if name not in dependent.dependents(call.action)]

@@ -33,6 +33,16 @@ type, per ``dependent.resource_level``, is authorized on ``*``):
   them; ``resourceArn`` (TagResource, UntagResource, ListTagsForResource):
   ``arn:<p>:logs:<region>:<acct>:log-group:<name>``;
   DescribeLogGroups: ``*``;
+* sns calls naming ``TopicArn`` or ``ResourceArn`` (ListTagsForResource,
+  TagResource, ListSubscriptionsByTopic, Subscribe, DeleteTopic,
+  GetTopicAttributes) and CreateTopic's ``Name``:
+  ``arn:<p>:sns:<region>:<acct>:<topic>``, with the topic's tags;
+  ListTopics and Unsubscribe: ``*`` (no resource type in the reference);
+* cloudwatch (signed as ``monitoring``) calls naming alarms (PutMetricAlarm's
+  ``AlarmName``, DescribeAlarms' and DeleteAlarms' ``AlarmNames``, tagging's
+  ``ResourceARN``): ``arn:<p>:cloudwatch:<region>:<acct>:alarm:<name>``, one
+  check per alarm named (``Call.more``); DescribeAlarms without names and
+  GetMetricData: ``*``;
 * sts GetCallerIdentity needs no permission (``Call.free``).
 """
 
@@ -65,6 +75,10 @@ class Call:
     resource_tags: dict[str, str] = field(default_factory=dict)
     passed_roles: list[str] = field(default_factory=list)
     free: bool = False
+    more: list[str] = field(default_factory=list)  # further resources, each checked too
+
+
+from backend_ctl_access import IAM_PREFIX  # noqa: E402 - the signing name → IAM prefix
 
 
 def _iam_query_tags(params: dict[str, Any]) -> dict[str, str] | None:
@@ -177,10 +191,58 @@ def _logs(call: Call, params: dict, region: str, account: str, partition: str) -
             pass
 
 
+def _query_tags(params: dict[str, Any]) -> dict[str, str] | None:
+    """``Tags.member.N.Key/Value`` of a query request, as a dict (None: no tags)."""
+    pairs: dict[str, dict[str, str]] = {}
+    for key, value in params.items():
+        found = INDEXED.fullmatch(key)
+        if found:
+            pairs.setdefault(found.group(1), {})[found.group(2)] = str(value)
+    if not pairs:
+        return None
+    return {p["Key"]: p.get("Value", "") for p in pairs.values() if "Key" in p}
+
+
+def _sns(call: Call, params: dict, region: str, account: str, partition: str) -> None:
+    from moto.sns.models import sns_backends
+    arn = params.get("TopicArn") or params.get("ResourceArn")
+    if not isinstance(arn, str) and isinstance(params.get("Name"), str):
+        arn = f"arn:{partition}:sns:{region}:{account}:{params['Name']}"
+    if isinstance(arn, str):
+        call.resource = arn
+        topic = sns_backends[account][region].topics.get(arn)
+        if topic is not None:
+            call.resource_tags = dict(getattr(topic, "_tags", None) or {})
+    call.request_tags = _query_tags(params)
+    if call.request_tags is not None:
+        call.tag_keys = list(call.request_tags)
+
+
+def _cloudwatch(call: Call, params: dict, region: str, account: str, partition: str) -> None:
+    from moto.cloudwatch.models import cloudwatch_backends
+    names = [v for k, v in sorted(params.items()) if re.fullmatch(r"AlarmNames\.member\.\d+", k)]
+    if isinstance(params.get("AlarmName"), str):
+        names = [params["AlarmName"]]
+    arns = [f"arn:{partition}:cloudwatch:{region}:{account}:alarm:{n}" for n in names]
+    if isinstance(params.get("ResourceARN"), str):
+        arns = [params["ResourceARN"]]
+    if arns:
+        call.resource, call.more = arns[0], arns[1:]
+        backend = cloudwatch_backends[account][region]
+        try:
+            call.resource_tags = dict(backend.list_tags_for_resource(arns[0]) or {})
+        except Exception:  # noqa: BLE001 - no such alarm: no tags
+            pass
+    call.request_tags = _query_tags(params)
+    if call.request_tags is not None:
+        call.tag_keys = list(call.request_tags)
+
+
 def call(service: str, action: str, params: dict[str, Any], query: list[tuple[str, str]],
          region: str, account: str) -> Call:
     """The authorization facts of one request."""
     partition = get_partition(region)
+    service = IAM_PREFIX.get(service, service)
     name = LAMBDA_ACTIONS.get(action, action) if service == "lambda" else action
     found = Call(action=f"{service}:{name}", resource="*", free=f"{service}:{name}" in FREE)
     if service == "iam":
@@ -191,6 +253,10 @@ def call(service: str, action: str, params: dict[str, Any], query: list[tuple[st
         _cognito(found, params, region, account, partition)
     elif service == "logs":
         _logs(found, params, region, account, partition)
+    elif service == "sns":
+        _sns(found, params, region, account, partition)
+    elif service == "cloudwatch":
+        _cloudwatch(found, params, region, account, partition)
     if not dependent.resource_level(found.action):
         found.resource, found.resource_tags = "*", {}
     return found
