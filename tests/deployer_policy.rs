@@ -14,6 +14,15 @@ const ADA: &str = r#"{"firstName": "Ada", "lastName": "Lovelace"}"#;
 
 /// Every IAM action the deployer's credentials used: signed with the
 /// deployer's key (not the app identity's), STS aside (it needs no permission).
+/// The config of these tests: with the guard (`[alarms]`), so that its
+/// calls are covered too.
+fn guarded() -> Settings {
+    Settings {
+        alarms: Some(("ops@example.com", None)),
+        ..Settings::default()
+    }
+}
+
 fn deployer_actions(p: &Project) -> BTreeSet<String> {
     let mut actions = BTreeSet::new();
     for call in p.recorder.calls() {
@@ -111,6 +120,7 @@ fn make_drift(aws: &Aws, p: &Project, extra_policy: &str) {
 fn the_deployer_policy_allows_every_call_every_command_makes() {
     let p = Project::new("deployer").with_handler_copy();
     let aws = Aws::new();
+    p.write_config(&guarded());
     // Fresh up, plan, invoke with logs, logs, update-code of a change.
     p.up();
     p.run(&["plan"]).ok();
@@ -120,12 +130,17 @@ fn the_deployer_policy_allows_every_call_every_command_makes() {
     let source = std::fs::read_to_string(&main).unwrap();
     std::fs::write(&main, source.replace("Hello, {first}", "Hi, {first}")).unwrap();
     p.run(&["update-code"]).ok();
+    p.run(&["versions"]).ok();
+    p.run(&["rollback"]).ok();
+    p.run(&["status"]).ok();
+    p.run(&["pause"]).ok();
+    p.run(&["resume"]).ok();
     // Drift everywhere `up` puts things back, and a reservation removed.
     make_drift(&aws, &p, "deployer-test-extra");
     p.write_config(&Settings {
         memory_mb: 256,
         reserved_concurrency: None,
-        ..Settings::default()
+        ..guarded()
     });
     p.up();
     p.run(&["teardown", "--yes"]).ok();
@@ -141,6 +156,14 @@ fn the_deployer_policy_allows_every_call_every_command_makes() {
         "lambda:UpdateFunctionCode",
         "logs:FilterLogEvents",
         "logs:DeleteLogGroup",
+        "lambda:PublishVersion",
+        "lambda:UpdateAlias",
+        "sns:CreateTopic",
+        "sns:Subscribe",
+        "sns:DeleteTopic",
+        "cloudwatch:PutMetricAlarm",
+        "cloudwatch:DeleteAlarms",
+        "cloudwatch:GetMetricData",
     ] {
         assert!(
             used.contains(expected),
@@ -396,6 +419,7 @@ fn scenario(
             Err(run)
         }
     };
+    p.write_config(&guarded());
     step(&["up", "--yes"])?;
     // As the README says: print it again once the pool exists.
     deployer.set_policy(aws, &edit(printed_policy(p)));
@@ -406,6 +430,11 @@ fn scenario(
     let source = std::fs::read_to_string(&main).unwrap();
     std::fs::write(&main, source.replacen("Hello, {first}", "Hi, {first}", 1)).unwrap();
     step(&["update-code"])?;
+    step(&["versions"])?;
+    step(&["rollback"])?;
+    step(&["status"])?;
+    step(&["pause"])?;
+    step(&["resume"])?;
     std::fs::write(&main, source).unwrap();
     make_drift(aws, p, &format!("{}-extra", p.name));
     // A role of the user's own for signed-in users, mapped on our pool: `up`
@@ -436,7 +465,7 @@ fn scenario(
     p.write_config(&Settings {
         memory_mb: 256,
         reserved_concurrency: None,
-        ..Settings::default()
+        ..guarded()
     });
     step(&["up", "--yes"])?;
     let roles = aws
@@ -455,7 +484,7 @@ fn scenario(
         Some(signed_in.role().unwrap().arn()),
         "the user's own mapping is kept"
     );
-    p.write_config(&Settings::default());
+    p.write_config(&guarded());
     step(&["teardown", "--yes"])?;
     Ok(())
 }

@@ -104,8 +104,10 @@ fn pause_throttles_the_app_at_once_up_respects_it_and_resume_lets_it_back() {
     p.run(&["pause"]).ok();
     assert_eq!(p.recorder.writes(), ["lambda:PutFunctionConcurrency"]);
     let reserved = |aws: &Aws| {
-        aws.function(&names.function)
-            .and_then(|f| f.concurrency().and_then(|c| c.reserved_concurrent_executions()))
+        aws.function(&names.function).and_then(|f| {
+            f.concurrency()
+                .and_then(|c| c.reserved_concurrent_executions())
+        })
     };
     assert_eq!(reserved(&aws), Some(0));
     p.run(&["invoke", "--payload", ADA])
@@ -171,13 +173,16 @@ fn status_shows_the_stack_and_the_numbers_of_a_known_series_of_calls() {
         .map(|c| format!("{}:{}", c.service, c.action))
         .collect();
     assert_eq!(
-        calls.iter().filter(|c| *c == "cloudwatch:GetMetricData").count(),
+        calls
+            .iter()
+            .filter(|c| *c == "cloudwatch:GetMetricData")
+            .count(),
         1,
         "{calls:?}"
     );
     assert!(p.recorder.writes().is_empty(), "{calls:?}");
     // As docs/BENCHMARKS.md says.
-    assert_eq!(calls.len(), 12, "{calls:?}");
+    assert_eq!(calls.len(), 15, "{calls:?}");
 
     let hour = &status["numbers"][0];
     assert_eq!(hour["window"], "1h");
@@ -231,10 +236,18 @@ fn alarms_topic_and_subscription_are_made_kept_put_back_and_removed() {
         .unwrap();
     assert_eq!(tags.tags().len(), 2, "{tags:?}");
     let subs = aws
-        .block(aws.sns.list_subscriptions_by_topic().topic_arn(&topic).send())
+        .block(
+            aws.sns
+                .list_subscriptions_by_topic()
+                .topic_arn(&topic)
+                .send(),
+        )
         .unwrap();
     let sub = &subs.subscriptions()[0];
-    assert_eq!((sub.protocol(), sub.endpoint()), (Some("email"), Some(EMAIL)));
+    assert_eq!(
+        (sub.protocol(), sub.endpoint()),
+        (Some("email"), Some(EMAIL))
+    );
     assert_eq!(sub.subscription_arn(), Some("PendingConfirmation"));
     let invocations = alarm(&aws, "alarms-dev-invocations").unwrap();
     // 10 at once (the reservation), each at most 10 s: 300 calls in 5 minutes.
@@ -243,9 +256,17 @@ fn alarms_topic_and_subscription_are_made_kept_put_back_and_removed() {
     let dims: Vec<(String, String)> = invocations
         .dimensions()
         .iter()
-        .map(|d| (d.name().unwrap().to_string(), d.value().unwrap().to_string()))
+        .map(|d| {
+            (
+                d.name().unwrap().to_string(),
+                d.value().unwrap().to_string(),
+            )
+        })
         .collect();
-    assert!(dims.contains(&("Resource".into(), "alarms-dev:live".into())), "{dims:?}");
+    assert!(
+        dims.contains(&("Resource".into(), "alarms-dev:live".into())),
+        "{dims:?}"
+    );
     for name in ["alarms-dev-errors", "alarms-dev-throttles"] {
         assert!(alarm(&aws, name).is_some(), "{name}");
     }
@@ -276,7 +297,10 @@ fn alarms_topic_and_subscription_are_made_kept_put_back_and_removed() {
     p.recorder.clear();
     p.up();
     assert_eq!(p.recorder.writes(), ["cloudwatch:PutMetricAlarm"]);
-    assert_eq!(alarm(&aws, "alarms-dev-errors").unwrap().threshold(), Some(5.0));
+    assert_eq!(
+        alarm(&aws, "alarms-dev-errors").unwrap().threshold(),
+        Some(5.0)
+    );
 
     // `[alarms]` gone from the config: the guard goes.
     p.write_config(&Settings::default());
@@ -295,7 +319,10 @@ fn alarms_topic_and_subscription_are_made_kept_put_back_and_removed() {
     assert!(alarm(&aws, "alarms-dev-throttles").is_none());
     let topics = aws.block(aws.sns.list_topics().send()).unwrap();
     assert!(
-        !topics.topics().iter().any(|t| t.topic_arn() == Some(topic.as_str())),
+        !topics
+            .topics()
+            .iter()
+            .any(|t| t.topic_arn() == Some(topic.as_str())),
         "{topics:?}"
     );
 }

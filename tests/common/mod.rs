@@ -409,12 +409,16 @@ pub struct Names {
     pub unauth_role: String,
     pub unauth_policy: String,
     pub log_group: String,
+    pub topic: String,
+    pub alarms: [String; 3],
 }
 
 impl Names {
     pub fn new(project: &str) -> Names {
         let base = format!("{project}-dev");
         Names {
+            topic: format!("{base}-alarms"),
+            alarms: ["invocations", "errors", "throttles"].map(|s| format!("{base}-{s}")),
             exec_role: format!("{base}-exec"),
             exec_policy: format!("{base}-exec"),
             function: base.clone(),
@@ -829,5 +833,36 @@ impl Aws {
             && self.function(&n.function).is_none()
             && self.pools(&n.pool).is_empty()
             && self.log_group(&n.log_group).is_none()
+            && self.guard_left(project).is_empty()
+    }
+
+    /// The guard's topic and alarms of `project` that exist.
+    pub fn guard_left(&self, project: &str) -> Vec<String> {
+        let n = Names::new(project);
+        let mut left: Vec<String> = self
+            .block(
+                self.cloudwatch
+                    .describe_alarms()
+                    .set_alarm_names(Some(n.alarms.to_vec()))
+                    .send(),
+            )
+            .map(|out| {
+                out.metric_alarms()
+                    .iter()
+                    .filter_map(|a| a.alarm_name().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let suffix = format!(":{}", n.topic);
+        let topics = self.block(self.sns.list_topics().send());
+        left.extend(
+            topics
+                .iter()
+                .flat_map(|out| out.topics())
+                .filter_map(|t| t.topic_arn())
+                .filter(|arn| arn.ends_with(&suffix))
+                .map(str::to_string),
+        );
+        left
     }
 }

@@ -557,7 +557,11 @@ fn alarms_get_thresholds_derived_from_the_reservation_and_the_timeout() {
     .alarms
     .unwrap();
     assert_eq!(
-        (set.invocations_per_5min, set.errors_per_5min, set.throttles_per_5min),
+        (
+            set.invocations_per_5min,
+            set.errors_per_5min,
+            set.throttles_per_5min
+        ),
         (50, 2, 9)
     );
     // Without a reservation: a new account's 10 at once.
@@ -570,14 +574,29 @@ fn bad_alarms_are_refused_with_line_and_field() {
     for (alarms, line, fragment) in [
         ("email = \"not an address\"", 11, "is not an email address"),
         ("email = \"ops@localhost\"", 11, "is not an email address"),
-        ("email = \"ops@example.com\"\nerrors_per_5min = 0", 12, "between 1 and"),
-        ("email = \"ops@example.com\"\nthrottles_per_5min = -1", 12, "between 1 and"),
+        (
+            "email = \"ops@example.com\"\nerrors_per_5min = 0",
+            12,
+            "between 1 and",
+        ),
+        (
+            "email = \"ops@example.com\"\nthrottles_per_5min = -1",
+            12,
+            "between 1 and",
+        ),
         ("invocations_per_5min = 10", 10, "missing field `email`"),
-        ("email = \"ops@example.com\"\nsms = \"+1\"", 12, "unknown field `sms`"),
+        (
+            "email = \"ops@example.com\"\nsms = \"+1\"",
+            12,
+            "unknown field `sms`",
+        ),
     ] {
         let message = invalid_message(&with_alarms(alarms));
         assert!(message.contains(fragment), "{alarms}: {message}");
-        assert!(message.contains(&format!("line {line}")), "{alarms}: {message}");
+        assert!(
+            message.contains(&format!("line {line}")),
+            "{alarms}: {message}"
+        );
     }
 }
 
@@ -606,7 +625,11 @@ fn the_example_configs_commented_releases_and_alarms_work_as_documented() {
     let alarms = config.alarms.unwrap();
     assert_eq!(alarms.email, "oncall@example.com");
     assert_eq!(
-        (alarms.invocations_per_5min, alarms.errors_per_5min, alarms.throttles_per_5min),
+        (
+            alarms.invocations_per_5min,
+            alarms.errors_per_5min,
+            alarms.throttles_per_5min
+        ),
         (300, 5, 1)
     );
     // The documented default is what the example's own settings give.

@@ -959,7 +959,10 @@ fn alarms_are_created_with_their_topic_and_a_confirmation_is_awaited() {
         email: "ops@example.com".into()
     }));
     let spec = &d.guard.as_ref().unwrap().alarms[0];
-    assert_eq!(spec.dimensions["Resource"], "shop-dev:live", "the alias the app calls");
+    assert_eq!(
+        spec.dimensions["Resource"], "shop-dev:live",
+        "the alias the app calls"
+    );
 }
 
 fn guarded_observed(d: &Desired) -> Observed {
@@ -983,7 +986,10 @@ fn guarded_observed(d: &Desired) -> Observed {
         .iter()
         .map(|spec| AlarmState {
             name: spec.name.clone(),
-            arn: format!("arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{}", spec.name),
+            arn: format!(
+                "arn:aws:cloudwatch:eu-west-1:123456789012:alarm:{}",
+                spec.name
+            ),
             tags: d.names.tags(),
             namespace: "AWS/Lambda".into(),
             metric: spec.metric.into(),
@@ -1038,7 +1044,10 @@ fn converged_alarms_are_kept_drift_is_put_back_and_dropping_them_deletes_them() 
         .filter(|s| s.action == Action::Delete)
         .map(|s| s.kind)
         .collect();
-    assert_eq!(deleted, [Kind::Alarm, Kind::Alarm, Kind::Alarm, Kind::Topic]);
+    assert_eq!(
+        deleted,
+        [Kind::Alarm, Kind::Alarm, Kind::Alarm, Kind::Topic]
+    );
     // And teardown takes them first.
     let down = teardown(&plain.names, &o2).unwrap();
     assert_eq!(down.steps[0].kind, Kind::Alarm);
