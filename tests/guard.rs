@@ -252,7 +252,7 @@ fn alarms_topic_and_subscription_are_made_kept_put_back_and_removed() {
     let invocations = alarm(&aws, "alarms-dev-invocations").unwrap();
     // 10 at once (the reservation), each at most 10 s: 300 calls in 5 minutes.
     assert_eq!(invocations.threshold(), Some(300.0));
-    assert_eq!(invocations.alarm_actions(), [topic.clone()]);
+    assert_eq!(invocations.alarm_actions(), std::slice::from_ref(&topic));
     let dims: Vec<(String, String)> = invocations
         .dimensions()
         .iter()
