@@ -9,7 +9,9 @@ use aws_sdk_lambda::operation::get_function::GetFunctionOutput;
 use aws_sdk_lambda::operation::update_function_code::UpdateFunctionCodeError;
 use aws_sdk_lambda::operation::update_function_configuration::UpdateFunctionConfigurationError;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Architecture as LambdaArch, Environment, FunctionCode, Runtime};
+use aws_sdk_lambda::types::{
+    Architecture as LambdaArch, Environment, FunctionCode, FunctionConfiguration, Runtime,
+};
 use aws_sdk_lambda::Client;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
@@ -32,9 +34,10 @@ fn arch(a: Architecture) -> LambdaArch {
     }
 }
 
-fn state_of(out: &GetFunctionOutput) -> Option<FunctionState> {
-    let c = out.configuration()?;
-    Some(FunctionState {
+/// A function's (or a version's) code and configuration, as Lambda
+/// describes them; its tags and reservation are not part of it.
+pub fn configuration_state(c: &FunctionConfiguration) -> FunctionState {
+    FunctionState {
         arn: c.function_arn().unwrap_or_default().to_string(),
         runtime: c
             .runtime()
@@ -55,13 +58,8 @@ fn state_of(out: &GetFunctionOutput) -> Option<FunctionState> {
             .unwrap_or_default(),
         role: c.role().unwrap_or_default().to_string(),
         code_sha256: c.code_sha256().unwrap_or_default().to_string(),
-        reserved_concurrency: out
-            .concurrency()
-            .and_then(|c| c.reserved_concurrent_executions()),
-        tags: out
-            .tags()
-            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default(),
+        reserved_concurrency: None,
+        tags: BTreeMap::new(),
         state: c
             .state()
             .map(|s| s.as_str().to_string())
@@ -71,6 +69,19 @@ fn state_of(out: &GetFunctionOutput) -> Option<FunctionState> {
             .map(|s| s.as_str().to_string())
             .unwrap_or_default(),
         code_size: c.code_size(),
+    }
+}
+
+fn state_of(out: &GetFunctionOutput) -> Option<FunctionState> {
+    Some(FunctionState {
+        reserved_concurrency: out
+            .concurrency()
+            .and_then(|c| c.reserved_concurrent_executions()),
+        tags: out
+            .tags()
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        ..configuration_state(out.configuration()?)
     })
 }
 

@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_cloudwatchlogs::Client;
 
-use super::retry::{logs_aborted, Patience};
+use super::retry::Patience;
 use crate::error::AwsError;
 
 /// The tag that names the run holding the lock.
@@ -77,21 +77,10 @@ pub async fn find(logs: &Client, name: &str) -> Result<Option<Holder>, AwsError>
 
 /// Gives the lock back (or breaks another's); a missing lock is success.
 pub async fn release(logs: &Client, name: &str, patience: Patience<'_>) -> Result<(), AwsError> {
-    match patience
-        .while_conflicting(
-            &format!("the lock {name} to accept another change"),
-            logs_aborted,
-            || logs.delete_log_group().log_group_name(name).send(),
-        )
+    super::log_group::delete(logs, name, patience)
         .await
-    {
-        Ok(_) => Ok(()),
-        Err(e)
-            if e.as_service_error()
-                .is_some_and(|s| s.is_resource_not_found_exception()) =>
-        {
-            Ok(())
-        }
-        Err(e) => Err(super::failed(format!("releasing the lock {name}"), e)),
-    }
+        .map_err(|mut e| {
+            e.action = format!("releasing the lock {name}");
+            e
+        })
 }

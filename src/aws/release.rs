@@ -1,46 +1,19 @@
 //! The function's versions and aliases: read them all, publish a version,
 //! create or move an alias (guarded by its `RevisionId`), delete a version.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use aws_sdk_lambda::error::ProvideErrorMetadata;
 use aws_sdk_lambda::types::{AliasConfiguration, AliasRoutingConfiguration, FunctionConfiguration};
 use aws_sdk_lambda::Client;
 
 use crate::error::AwsError;
-use crate::observed::{AliasState, FunctionState, Releases, VersionState};
+use crate::observed::{AliasState, Releases, VersionState};
 
 fn version_of(c: &FunctionConfiguration) -> Option<VersionState> {
-    let number = c.version()?.parse().ok()?;
     Some(VersionState {
-        number,
-        config: FunctionState {
-            arn: c.function_arn().unwrap_or_default().to_string(),
-            runtime: c
-                .runtime()
-                .map(|r| r.as_str().to_string())
-                .unwrap_or_default(),
-            handler: c.handler().unwrap_or_default().to_string(),
-            architecture: c
-                .architectures()
-                .first()
-                .map(|a| a.as_str().to_string())
-                .unwrap_or_else(|| "x86_64".into()),
-            memory_mb: c.memory_size().unwrap_or_default(),
-            timeout_s: c.timeout().unwrap_or_default(),
-            environment: c
-                .environment()
-                .and_then(|e| e.variables())
-                .map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-                .unwrap_or_default(),
-            role: c.role().unwrap_or_default().to_string(),
-            code_sha256: c.code_sha256().unwrap_or_default().to_string(),
-            reserved_concurrency: None,
-            tags: BTreeMap::new(),
-            state: String::new(),
-            last_update_status: String::new(),
-            code_size: c.code_size(),
-        },
+        number: c.version()?.parse().ok()?,
+        config: super::function::configuration_state(c),
         code_size: c.code_size(),
         description: c.description().unwrap_or_default().to_string(),
         last_modified: c.last_modified().unwrap_or_default().to_string(),
