@@ -197,7 +197,8 @@ pub fn numbers(
                         }
                     }
                     let total = if figure.is_count() {
-                        Some(bars.iter().flatten().sum())
+                        // From +0.0: an empty f64 sum is -0.0, which prints as "-0".
+                        Some(bars.iter().flatten().fold(0.0, |a, b| a + b))
                     } else {
                         // Several whole-window points (a backend that aligns
                         // them otherwise): the highest.

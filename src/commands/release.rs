@@ -325,8 +325,13 @@ pub async fn versions(cli: &Cli, config: &Config, clients: &Clients) -> Result<(
             );
         }
         Output::Text => {
+            // Lambda's `LastModified` to the second.
+            let published = |v: &crate::observed::VersionState| {
+                let t = &v.last_modified;
+                t.split_once('.').map_or(t.clone(), |(s, _)| s.to_string())
+            };
             println!(
-                "{:>7}  {:<28}  {:<12}  {:>8}  {:<14}  DESCRIPTION",
+                "{:>7}  {:<19}  {:<12}  {:>8}  {:<14}  DESCRIPTION",
                 "VERSION", "PUBLISHED", "CODE", "SIZE", "ALIASES"
             );
             for v in &list {
@@ -339,9 +344,9 @@ pub async fn versions(cli: &Cli, config: &Config, clients: &Clients) -> Result<(
                     };
                 }
                 println!(
-                    "{:>7}  {:<28}  {:<12}  {:>7}K  {:<14}  {}",
+                    "{:>7}  {:<19}  {:<12}  {:>7}K  {:<14}  {}",
                     v.number,
-                    v.last_modified,
+                    published(v),
                     v.config.code_sha256.chars().take(12).collect::<String>(),
                     v.code_size / 1024,
                     aliases,

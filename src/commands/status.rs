@@ -172,7 +172,7 @@ fn print_text(
         names.function, found.state, found.last_update_status
     );
     println!(
-        "code           CodeSha256 {}, {} KB, {}",
+        "code ($LATEST) CodeSha256 {}, {} KB, {}",
         found.code_sha256,
         found.code_size / 1024,
         found.architecture
@@ -189,6 +189,9 @@ fn print_text(
                 "release        alias {} → version {}",
                 a.name, a.function_version
             );
+            if let Some(v) = a.version().and_then(|n| releases.version(n)) {
+                line.push_str(&format!(" (CodeSha256 {})", v.config.code_sha256));
+            }
             for (v, w) in &a.weights {
                 line.push_str(&format!(
                     ", canary: {}% → version {v}",
