@@ -50,8 +50,12 @@ trap 'kill "$emulator_pid" 2>/dev/null; rm -f "$emulator_out"; rm -rf "$bad"' EX
 mkdir -p "$bad/handler"
 cp -r handler/Cargo.toml handler/Cargo.lock handler/src "$bad/handler/"
 sed -i 's/Hello, {first} {last}\./Hello, {last} {first}./' "$bad/handler/src/main.rs"
+# A package name of its own: it builds in the handler's target folder (only
+# the copy recompiles), and cargo tells two packages of one name apart there
+# by file times alone, so the same name would leave the bad build looking
+# fresh to the next build of handler/.
+sed -i 's/^name = "greeter"$/name = "greeter-bad-release"/' "$bad/handler/Cargo.toml" "$bad/handler/Cargo.lock"
 cp config.toml "$bad/config.toml"
-# The copy builds in the handler's own target folder: only the handler recompiles.
 CARGO_TARGET_DIR="$root/handler/target" "$bin" --config "$bad/config.toml" update-code
 "$bin" versions
 echo "==> the app now gets the bad answer" >&2

@@ -3,6 +3,7 @@
 //! into exit codes.
 
 mod deploy;
+mod dev;
 mod init;
 mod invoke;
 mod lock;
@@ -80,7 +81,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         }
         Command::Dev { port, identity } => {
             let identity = invoke::local_identity(&cli, identity.as_deref())?;
-            return invoke::dev(&cli, &config, progress, *port, identity).await;
+            return dev::dev(&cli, &config, progress, *port, identity).await;
         }
         Command::Policy {
             which:
