@@ -65,7 +65,6 @@ pub struct VersionState {
     /// Its code and configuration, frozen when it was published (its
     /// `tags`, `reserved_concurrency` and states are not read).
     pub config: FunctionState,
-    pub code_size: i64,
     pub description: String,
     pub last_modified: String,
 }

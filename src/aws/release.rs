@@ -14,7 +14,6 @@ fn version_of(c: &FunctionConfiguration) -> Option<VersionState> {
     Some(VersionState {
         number: c.version()?.parse().ok()?,
         config: super::function::configuration_state(c),
-        code_size: c.code_size(),
         description: c.description().unwrap_or_default().to_string(),
         last_modified: c.last_modified().unwrap_or_default().to_string(),
     })

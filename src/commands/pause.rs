@@ -37,13 +37,11 @@ pub async fn pause(
             names.function
         ));
     }
-    match cli.output {
-        Output::Json => println!(
-            "{}",
-            json!({"function": names.function, "paused": true, "was_reserved": was})
-        ),
-        Output::Text => println!("paused {}", names.function),
-    }
+    report(
+        cli,
+        &names.function,
+        json!({"paused": true, "was_reserved": was}),
+    );
     Ok(())
 }
 
@@ -63,14 +61,24 @@ pub async fn resume(
         resume_function(clients, progress, &names.function, &mut reserved).await?;
         progress.done(&format!("resumed: {} takes calls again", names.function));
     }
-    match cli.output {
-        Output::Json => println!(
-            "{}",
-            json!({"function": names.function, "paused": false, "reserved": reserved})
-        ),
-        Output::Text => println!("resumed {}", names.function),
-    }
+    report(
+        cli,
+        &names.function,
+        json!({"paused": false, "reserved": reserved}),
+    );
     Ok(())
+}
+
+/// The result on stdout: `paused NAME` / `resumed NAME`, or the JSON of `facts`.
+fn report(cli: &Cli, function: &str, mut facts: serde_json::Value) {
+    match cli.output {
+        Output::Json => {
+            facts["function"] = json!(function);
+            println!("{facts}");
+        }
+        Output::Text if facts["paused"] == true => println!("paused {function}"),
+        Output::Text => println!("resumed {function}"),
+    }
 }
 
 /// Puts back the reservation `reserved` asks for (none: removes the 0);

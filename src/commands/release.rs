@@ -306,7 +306,7 @@ pub async fn versions(cli: &Cli, config: &Config, clients: &Clients) -> Result<(
                 .iter()
                 .map(|v| {
                     json!({"version": v.number, "last_modified": v.last_modified,
-                           "code_sha256": v.config.code_sha256, "code_size": v.code_size,
+                           "code_sha256": v.config.code_sha256, "code_size": v.config.code_size,
                            "description": v.description, "aliases": aliases_of(v.number)})
                 })
                 .collect();
@@ -348,7 +348,7 @@ pub async fn versions(cli: &Cli, config: &Config, clients: &Clients) -> Result<(
                     v.number,
                     published(v),
                     v.config.code_sha256.chars().take(12).collect::<String>(),
-                    v.code_size / 1024,
+                    v.config.code_size / 1024,
                     aliases,
                     v.description
                 );

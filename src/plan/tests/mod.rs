@@ -162,7 +162,6 @@ fn converged(d: &Desired) -> Observed {
         versions: vec![VersionState {
             number: 1,
             config: latest,
-            code_size: 3,
             description: String::new(),
             last_modified: String::new(),
         }],

@@ -29,7 +29,6 @@ fn version(number: u64, code: &str) -> VersionState {
     VersionState {
         number,
         config: config(code),
-        code_size: 1000,
         description: String::new(),
         last_modified: String::new(),
     }
