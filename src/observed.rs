@@ -5,8 +5,6 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::aws::identity_pool::Unmanaged;
-use crate::aws::pool_roles::RoleMappings;
 use crate::policy::Account;
 
 pub type Tags = BTreeMap<String, String>;
@@ -123,10 +121,58 @@ pub struct PoolState {
     pub roles: Option<PoolRolesState>,
 }
 
+/// Pool settings we do not manage; an update passes them back unchanged,
+/// since `UpdateIdentityPool` replaces every setting. `None` is a setting
+/// the pool does not have (not the same as an empty one).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Unmanaged {
+    pub supported_login_providers: Option<BTreeMap<String, String>>,
+    pub developer_provider_name: Option<String>,
+    pub open_id_connect_provider_arns: Option<Vec<String>>,
+    pub cognito_identity_providers: Option<Vec<CognitoProvider>>,
+    pub saml_provider_arns: Option<Vec<String>>,
+}
+
+/// A user pool whose users may sign in to the identity pool
+/// (`CognitoIdentityProvider`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CognitoProvider {
+    pub provider_name: Option<String>,
+    pub client_id: Option<String>,
+    pub server_side_token_check: Option<bool>,
+}
+
+/// The pool's roles (`GetIdentityPoolRoles`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PoolRolesState {
+    /// `authenticated` / `unauthenticated` → role ARN.
     pub roles: BTreeMap<String, String>,
     pub mappings: RoleMappings,
+}
+
+/// Role mappings we do not manage, passed back unchanged: identity
+/// provider → how its users get a role. `None` when the pool has none.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RoleMappings(pub Option<BTreeMap<String, RoleMapping>>);
+
+/// One provider's role mapping (`RoleMapping`), its enumerations kept as
+/// AWS spells them (`Token` / `Rules`, `AuthenticatedRole` / `Deny`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleMapping {
+    pub kind: String,
+    pub ambiguous_role_resolution: Option<String>,
+    /// The rules of a `Rules` mapping (`RulesConfiguration`), in order.
+    pub rules: Option<Vec<MappingRule>>,
+}
+
+/// A rule of a role mapping: a claim matched (`Equals`, `Contains`,
+/// `StartsWith`, `NotEqual`) against a value, and the role it gives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MappingRule {
+    pub claim: String,
+    pub match_type: String,
+    pub value: String,
+    pub role_arn: String,
 }
 
 /// The function's log group, as `DescribeLogGroups` and its tags show it.

@@ -1,7 +1,7 @@
 //! The Cognito identity pool. Pool names are not unique: ours is found by
 //! name *and* tags, and every same-named pool is reported to the plan.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use aws_sdk_cognitoidentity::error::SdkError;
 use aws_sdk_cognitoidentity::operation::describe_identity_pool::DescribeIdentityPoolOutput;
@@ -10,18 +10,7 @@ use aws_sdk_cognitoidentity::Client;
 use std::time::Duration;
 
 use crate::error::AwsError;
-use crate::observed::PoolState;
-
-/// Pool settings we do not manage; an update passes them back unchanged,
-/// since `UpdateIdentityPool` replaces every setting.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct Unmanaged {
-    supported_login_providers: Option<HashMap<String, String>>,
-    developer_provider_name: Option<String>,
-    open_id_connect_provider_arns: Option<Vec<String>>,
-    cognito_identity_providers: Option<Vec<CognitoIdentityProvider>>,
-    saml_provider_arns: Option<Vec<String>>,
-}
+use crate::observed::{CognitoProvider, PoolState, Unmanaged};
 
 fn state_of(out: DescribeIdentityPoolOutput) -> PoolState {
     PoolState {
@@ -34,14 +23,38 @@ fn state_of(out: DescribeIdentityPoolOutput) -> PoolState {
             .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default(),
         unmanaged: Unmanaged {
-            supported_login_providers: out.supported_login_providers().cloned(),
+            supported_login_providers: out
+                .supported_login_providers()
+                .map(|p| p.iter().map(|(k, v)| (k.clone(), v.clone())).collect()),
             developer_provider_name: out.developer_provider_name().map(str::to_string),
             open_id_connect_provider_arns: out.open_id_connect_provider_arns.clone(),
-            cognito_identity_providers: out.cognito_identity_providers.clone(),
+            cognito_identity_providers: out.cognito_identity_providers.as_ref().map(|all| {
+                all.iter()
+                    .map(|p| CognitoProvider {
+                        provider_name: p.provider_name().map(str::to_string),
+                        client_id: p.client_id().map(str::to_string),
+                        server_side_token_check: p.server_side_token_check(),
+                    })
+                    .collect()
+            }),
             saml_provider_arns: out.saml_provider_arns.clone(),
         },
         roles: None,
     }
+}
+
+/// The user pools of `Unmanaged`, as `UpdateIdentityPool` takes them.
+fn sdk_providers(providers: &[CognitoProvider]) -> Vec<CognitoIdentityProvider> {
+    providers
+        .iter()
+        .map(|p| {
+            CognitoIdentityProvider::builder()
+                .set_provider_name(p.provider_name.clone())
+                .set_client_id(p.client_id.clone())
+                .set_server_side_token_check(p.server_side_token_check)
+                .build()
+        })
+        .collect()
 }
 
 /// Every pool named `name` (ours or not), each described and, when
@@ -210,10 +223,14 @@ pub async fn update(cognito: &Client, pool: &PoolState) -> Result<(), AwsError> 
         .identity_pool_name(&pool.name)
         .allow_unauthenticated_identities(true)
         .allow_classic_flow(false)
-        .set_supported_login_providers(u.supported_login_providers.clone())
+        .set_supported_login_providers(
+            u.supported_login_providers
+                .as_ref()
+                .map(|p| p.clone().into_iter().collect()),
+        )
         .set_developer_provider_name(u.developer_provider_name.clone())
         .set_open_id_connect_provider_arns(u.open_id_connect_provider_arns.clone())
-        .set_cognito_identity_providers(u.cognito_identity_providers.clone())
+        .set_cognito_identity_providers(u.cognito_identity_providers.as_deref().map(sdk_providers))
         .set_saml_provider_arns(u.saml_provider_arns.clone())
         // Passed back so that an update can never strip our ownership tags.
         .set_identity_pool_tags(Some(pool.tags.clone().into_iter().collect()))
@@ -244,3 +261,6 @@ pub async fn delete(cognito: &Client, id: &str) -> Result<(), AwsError> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests;
