@@ -98,6 +98,10 @@ pub struct AlarmSpec {
 
 pub const ALARM_PERIOD_S: i32 = 300;
 
+/// How our alarms compare and treat missing data.
+pub const ALARM_COMPARISON: &str = "GreaterThanOrEqualToThreshold";
+pub const ALARM_TREAT_MISSING: &str = "notBreaching";
+
 /// The guard of the public endpoint: a topic, its email subscription, and
 /// the alarms that notify it.
 #[derive(Debug, Clone, PartialEq)]

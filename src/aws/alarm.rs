@@ -8,13 +8,9 @@ use aws_sdk_cloudwatch::types::{
 };
 use aws_sdk_cloudwatch::Client;
 
-use crate::desired::{AlarmSpec, ALARM_PERIOD_S};
+use crate::desired::{AlarmSpec, ALARM_COMPARISON, ALARM_PERIOD_S, ALARM_TREAT_MISSING};
 use crate::error::AwsError;
 use crate::observed::AlarmState;
-
-/// How our alarms compare and treat missing data.
-pub const COMPARISON: &str = "GreaterThanOrEqualToThreshold";
-pub const TREAT_MISSING: &str = "notBreaching";
 
 fn state_of(a: &MetricAlarm) -> AlarmState {
     AlarmState {
@@ -115,8 +111,8 @@ pub async fn put(
         .evaluation_periods(1)
         .datapoints_to_alarm(1)
         .threshold(spec.threshold)
-        .comparison_operator(ComparisonOperator::from(COMPARISON))
-        .treat_missing_data(TREAT_MISSING)
+        .comparison_operator(ComparisonOperator::from(ALARM_COMPARISON))
+        .treat_missing_data(ALARM_TREAT_MISSING)
         .actions_enabled(true)
         .alarm_actions(topic_arn)
         .ok_actions(topic_arn)

@@ -2,8 +2,9 @@
 //! alarms that `[alarms]` asks for, created, put right or kept; all of them
 //! deleted when the config no longer asks for them, and by `teardown`. Pure.
 
-use crate::aws::alarm::{COMPARISON, TREAT_MISSING};
-use crate::desired::{AlarmSpec, Desired, Names, ALARM_PERIOD_S};
+use crate::desired::{
+    AlarmSpec, Desired, Names, ALARM_COMPARISON, ALARM_PERIOD_S, ALARM_TREAT_MISSING,
+};
 use crate::observed::{AlarmState, Observed};
 
 use super::{Action, Change, Kind, Step};
@@ -41,8 +42,8 @@ pub fn alarm_differences(spec: &AlarmSpec, found: &AlarmState, topic_arn: &str) 
         || found.period != ALARM_PERIOD_S
         || found.evaluation_periods != 1
         || found.datapoints_to_alarm.unwrap_or(1) != 1
-        || found.comparison != COMPARISON
-        || found.treat_missing_data != TREAT_MISSING
+        || found.comparison != ALARM_COMPARISON
+        || found.treat_missing_data != ALARM_TREAT_MISSING
     {
         out.push(
             "evaluation differs (Sum per 5 minutes, 1 of 1, ≥, missing data not breaching)".into(),
