@@ -311,7 +311,7 @@ fn the_readmes_deployer_setup_runs_and_a_users_inline_policy_would_not_fit() {
 
 /// A deployer user in the emulator whose only permissions are `policy` (a
 /// managed policy, as the README sets it up), evaluated call by call by the
-/// emulator (emulator/backend_ctl_iam/authorization). Its access key.
+/// emulator (emulator/extension/front/authorization). Its access key.
 struct Deployer {
     key: String,
     secret: String,

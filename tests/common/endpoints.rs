@@ -4,15 +4,17 @@
 use super::emulator;
 
 /// Sets the emulator's switches for resources named `{scope}...` (see
-/// emulator/backend_ctl_switches.py): Lambda's slow states, IAM propagation.
+/// emulator/extension/front/switches.py): Lambda's slow states, IAM
+/// propagation.
 pub fn emulator_switches(scope: &str, settings: serde_json::Value) {
     let mut body = settings;
     body["scope"] = serde_json::Value::String(scope.to_string());
     emulator_post("/backend-ctl/switches", &body.to_string());
 }
 
-/// Sets an emulator account's limits (see emulator/backend_ctl_account.py):
-/// concurrency, memory, denied actions, regions not enabled.
+/// Sets an emulator account's limits (see
+/// emulator/extension/account/settings.py): concurrency, memory, denied
+/// actions, regions not enabled.
 pub fn emulator_account(settings: serde_json::Value) {
     emulator_post("/backend-ctl/account", &settings.to_string());
 }
@@ -22,7 +24,7 @@ fn emulator_post(path: &str, body: &str) {
 }
 
 /// Has the emulator evaluate the IAM user `name`'s calls against its own
-/// policies (see emulator/backend_ctl_iam/authorization).
+/// policies (see emulator/extension/front/authorization).
 pub fn emulator_authorize(name: &str) {
     emulator_post(
         "/backend-ctl/authorize",
@@ -31,7 +33,7 @@ pub fn emulator_authorize(name: &str) {
 }
 
 /// How many refusals each conflict switch of `scope` produced (see
-/// emulator/backend_ctl_refusals.py): `iam_delete_conflict`,
+/// emulator/extension/front/refusals.py): `iam_delete_conflict`,
 /// `iam_concurrent_modification`, `logs_operation_aborted`.
 pub fn emulator_produced(scope: &str) -> serde_json::Value {
     let answer = emulator_request(
@@ -44,7 +46,7 @@ pub fn emulator_produced(scope: &str) -> serde_json::Value {
 }
 
 /// Every credential Cognito issued for identities of `pool`, oldest first,
-/// secrets included (see emulator/backend_ctl_identities.py).
+/// secrets included (see emulator/extension/cognito/identities.py).
 pub fn issued_credentials(pool: &str) -> Vec<serde_json::Value> {
     let answer = emulator_request(
         "GET",
@@ -55,8 +57,9 @@ pub fn issued_credentials(pool: &str) -> Vec<serde_json::Value> {
     doc["Credentials"].as_array().cloned().unwrap_or_default()
 }
 
-/// What was published to an SNS topic (see emulator/backend_ctl_sns.py):
-/// each message's `Subject` and `Message`, in publish order.
+/// What was published to an SNS topic (see
+/// emulator/extension/sns/subscriptions.py): each message's `Subject` and
+/// `Message`, in publish order.
 pub fn sns_published(topic_arn: &str) -> Vec<serde_json::Value> {
     let answer = emulator_request(
         "GET",
