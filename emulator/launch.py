@@ -17,9 +17,10 @@ import signal
 import sys
 import threading
 
-import backend_ctl_lambda
-import backend_ctl_moto  # noqa: F401  patches moto; must precede the server
 from moto.server import ThreadedMotoServer
+
+from extension.awslambda import runtime
+from extension.install import install
 
 HOST = "127.0.0.1"
 
@@ -42,6 +43,7 @@ def main() -> int:
     if not args.no_stdin_watch:
         threading.Thread(target=_wait_for_eof, args=(stop,), daemon=True).start()
 
+    install()  # before the server serves its first request
     server = ThreadedMotoServer(ip_address=HOST, port=args.port, verbose=False)
     try:
         server.start()  # returns once the socket is bound and listening
@@ -54,7 +56,7 @@ def main() -> int:
     while not stop.wait(timeout=1.0):  # a timeout keeps signals responsive
         pass
     server.stop()
-    backend_ctl_lambda.stop_all()
+    runtime.stop_all()
     return 0
 
 
