@@ -81,8 +81,13 @@ def app_credentials(endpoint: str, pool_id: str, account: str | None = None) -> 
 
 def app_lambda(endpoint: str, credentials: dict, **overrides):
     """A Lambda client signing with the app's credentials (``overrides``: secret / token)."""
+    return app_client(endpoint, credentials, "lambda", **overrides)
+
+
+def app_client(endpoint: str, credentials: dict, service: str, **overrides):
+    """A client of ``service`` signing with the app's credentials (``overrides``: secret / token)."""
     return boto3.client(
-        "lambda", endpoint_url=endpoint, region_name=REGION,
+        service, endpoint_url=endpoint, region_name=REGION,
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=overrides.get("secret", credentials["SecretKey"]),
         aws_session_token=overrides.get("token", credentials["SessionToken"]),

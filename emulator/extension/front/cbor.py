@@ -62,16 +62,13 @@ from botocore.model import OperationNotFoundError, ServiceModel, ShapeResolver
 from botocore.parsers import QueryParser, RpcV2CBORParser
 from botocore.serialize import QuerySerializer, RpcV2CBORSerializer
 
-from extension.front.issued import headers_of, raw_target
+from extension.front.wire import SIGNED, headers_of, raw_target
 
 SERVICE = "cloudwatch"
 TARGET = "GraniteServiceVersion20100801"
 NAMESPACE = "com.amazonaws.cloudwatch"
 PATH = re.compile(rf"/service/{TARGET}/operation/([A-Za-z0-9_]+)")
 PROTOCOL = "rpc-v2-cbor"
-# The environ key of the request as the caller signed it: (method, raw path,
-# raw query, lower-case headers, body), carried to the translated request.
-SIGNED = "backend_ctl.signed_request"
 # Headers of the CBOR request that are not the query request's (WSGI names).
 DROPPED = ("HTTP_SMITHY_PROTOCOL", "HTTP_ACCEPT", "HTTP_X_AMZN_QUERY_MODE",
            "HTTP_X_AMZ_TARGET", "HTTP_CONTENT_ENCODING", "HTTP_TRANSFER_ENCODING")

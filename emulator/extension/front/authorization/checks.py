@@ -122,11 +122,18 @@ def principal_context(user: Any, arn: str, region: str, environ: dict[str, Any])
 
 def decide(user: Any, partition: str, checks: list[tuple[str, str, dict]],
            base: dict[str, Any]) -> tuple[str, str, str, str] | None:
-    """(action, resource, decision, kind) of the first check not allowed, else None."""
+    """(action, resource, decision, kind) of the first check the user's policies do not allow."""
     policies = [("identity-based policy", documents(user, partition))]
     limit = boundary(user, partition)
     if limit is not None:
         policies.append(("permissions boundary", limit))
+    return first_refused(policies, checks, base)
+
+
+def first_refused(policies: list[tuple[str, list[str]]], checks: list[tuple[str, str, dict]],
+                  base: dict[str, Any]) -> tuple[str, str, str, str] | None:
+    """(action, resource, decision, kind) of the first check that one kind of policy does not
+    allow (each kind must allow every check), else None."""
     for action, resource, extra in checks:
         for kind, docs in policies:
             decision = iam_policy.evaluate(docs, action, resource, {**base, **extra})

@@ -56,7 +56,7 @@ from moto.iam.models import iam_backends
 from moto.logs.models import logs_backends
 from moto.utilities.utils import get_partition
 
-from extension.front.issued import function_arn
+from extension.front.wire import IAM_PREFIX
 
 from . import dependent
 
@@ -78,7 +78,21 @@ class Call:
     more: list[str] = field(default_factory=list)  # further resources, each checked too
 
 
-from extension.front.account_rules import IAM_PREFIX  # noqa: E402 - the signing name → IAM prefix
+
+
+def function_arn(name: str, qualifier: str | None, partition: str, region: str, account: str) -> str:
+    """The ARN a call on ``name`` is authorized against: qualified when it names a qualifier."""
+    parts = name.split(":")
+    if name.startswith("arn:") and len(parts) >= 7:
+        partition, region, account, name = parts[1], parts[3], parts[4], parts[6]
+        qualifier = parts[7] if len(parts) > 7 else qualifier
+    elif len(parts) >= 3 and parts[1] == "function":
+        account, name = parts[0], parts[2]
+        qualifier = parts[3] if len(parts) > 3 else qualifier
+    elif len(parts) == 2:
+        name, qualifier = parts
+    arn = f"arn:{partition}:lambda:{region}:{account}:function:{name}"
+    return f"{arn}:{qualifier}" if qualifier else arn
 
 
 def _iam_query_tags(params: dict[str, Any]) -> dict[str, str] | None:

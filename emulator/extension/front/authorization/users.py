@@ -40,9 +40,8 @@ from moto.iam.models import PARTITION_NAMES, iam_backends
 from moto.utilities.utils import get_partition
 from werkzeug.wrappers import Request, Response
 
-from extension.front import account_rules as access
 from extension.front import sigv4
-from extension.front.issued import BAD_SIGNATURE, INVALID_TOKEN, denial, headers_of, raw_target
+from extension.front import wire
 
 from . import checks, dependent, resources
 
@@ -80,7 +79,7 @@ def switched_on(user: Any, partition: str) -> bool:
 
 
 def _answer(service: str, protocol: str, code: str, message: str) -> Response:
-    return access._error(service, protocol, code, message)
+    return wire.error(service, protocol, code, message)
 
 
 def refusal(environ: dict[str, Any]) -> Response | None:
@@ -91,12 +90,7 @@ def refusal(environ: dict[str, Any]) -> Response | None:
     # A CloudWatch call that came as RPC v2 CBOR (front.cbor) is
     # checked against the request the caller signed, and authorized as the
     # query call it was translated to.
-    original = environ.get("backend_ctl.signed_request")
-    if original is not None:
-        method, path, query, headers, signed_body = original
-    else:
-        method, headers, signed_body = environ.get("REQUEST_METHOD") or "GET", headers_of(environ), None
-        path, query = raw_target(environ)
+    method, path, query, headers, signed_body = wire.signed_request(environ)
     signed = sigv4.parse(headers, query)
     if signed is None:
         return None
@@ -105,24 +99,24 @@ def refusal(environ: dict[str, Any]) -> Response | None:
         return None
     key, user, partition = owner
     service, region = signed.service, signed.region
-    protocol = access._protocol(environ, service)
+    protocol = wire.protocol(environ, service)
     if key.status != "Active":
         code = "InvalidClientTokenId" if protocol == "query" else "UnrecognizedClientException"
-        return _answer(service, protocol, code, INVALID_TOKEN)
-    body = access.read_body(environ)
+        return _answer(service, protocol, code, wire.INVALID_TOKEN)
+    body = wire.read_body(environ)
     request = sigv4.Request(method, path, query, headers,
                             body if signed_body is None else signed_body)
     if not sigv4.verify(signed, key.secret_access_key, request):
         code = "SignatureDoesNotMatch" if protocol == "query" else "InvalidSignatureException"
-        return _answer(service, protocol, code, BAD_SIGNATURE)
+        return _answer(service, protocol, code, wire.BAD_SIGNATURE)
     try:
-        action, params = access._action(environ, service, protocol)
+        action, params = wire.action(environ, service, protocol)
     finally:
         environ["wsgi.input"] = io.BytesIO(body)
     environ["wsgi.input"] = io.BytesIO(body)
     if not action:
         return None
-    account = access._account(environ, signed.access_key)
+    account = wire.account(environ, signed.access_key)
     call = resources.call(service, action, params, sigv4.query_pairs(query), region, account)
     principal = f"arn:{get_partition(region)}:iam::{user.account_id}:user{user.path}{user.name}"
     base = checks.principal_context(user, principal, region, environ)
@@ -131,7 +125,7 @@ def refusal(environ: dict[str, Any]) -> Response | None:
         return None
     action, resource, decision, kind = refused
     code = "AccessDenied" if protocol == "query" else "AccessDeniedException"
-    return _answer(service, protocol, code, denial(principal, action, resource, decision, kind))
+    return _answer(service, protocol, code, wire.denial(principal, action, resource, decision, kind))
 
 
 def _switch_app(environ: dict[str, Any], start_response: Callable) -> Any:
