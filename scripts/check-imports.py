@@ -59,6 +59,7 @@ def rust_graph() -> dict[str, set[str]]:
         modules["::".join(parts)] = path
     graph: dict[str, set[str]] = {name: set() for name in modules}
     path_re = re.compile(r"\b(crate|super|self)((?:::\w+)+)")
+    use_re = re.compile(r"\buse\s+((?:crate|super|self)\b[^;]*);", re.S)
     for name, path in modules.items():
         own = name.split("::") if name else []
         text = re.sub(r"//[^\n]*", "", path.read_text())
@@ -66,21 +67,42 @@ def rust_graph() -> dict[str, set[str]]:
         for kid in kids:  # a child named bare (`kid::item`, `use kid::Item`) is used
             if re.search(rf"(?<![\w:]){kid}::", text) and "::".join(own + [kid]) in modules:
                 graph[name].add("::".join(own + [kid]))
-        for head, tail in path_re.findall(text):
-            segments = tail.strip(":").split("::")
-            if head == "crate":
-                start = []
-            elif head == "self":
-                start = own  # this module
-            else:
-                start = own[:-1]
+        paths = [head + tail for head, tail in path_re.findall(text)]
+        for tree in use_re.findall(text):
+            paths += expand(re.sub(r"\s+", "", tree))
+        for used in paths:
+            segments = [s for s in used.split("::") if s and s != "*"]
+            head, segments = segments[0], segments[1:]
+            start = [] if head == "crate" else own if head == "self" else own[:-1]
             full = start + segments
             while full and "::".join(full) not in modules:
                 full = full[:-1]
             target = "::".join(full)
-            if target != name and target in modules and target:
+            if target and target != name:
                 graph[name].add(target)
     return graph
+
+
+def expand(tree: str) -> list[str]:
+    """The paths of a `use` tree: `a::{b, c::{d, e}}` -> a::b, a::c::d, a::c::e."""
+    if "{" not in tree:
+        return [tree.split(" as ")[0]]
+    prefix, _, rest = tree.partition("{")
+    inner = rest[: rest.rindex("}")]
+    parts, depth, current = [], 0, ""
+    for char in inner:
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+            continue
+        depth += char == "{"
+        depth -= char == "}"
+        current += char
+    parts.append(current)
+    found = []
+    for part in filter(None, parts):
+        found += [prefix + p if p != "self" else prefix.rstrip(":") for p in expand(part)]
+    return found
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:

@@ -9,6 +9,9 @@ cd "$root"
 "$root/scripts/setup-venv.sh"
 "$root/scripts/setup-tools.sh"
 
+echo "==> no two modules import each other (emulator/ and src/)" >&2
+python3 "$root/scripts/check-imports.py"
+
 echo "==> cargo fmt --check" >&2
 cargo fmt --all -- --check
 (cd handler && cargo fmt -- --check)

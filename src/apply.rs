@@ -7,8 +7,10 @@
 mod function;
 mod guard;
 pub mod release;
+mod steps;
 mod teardown;
 
+use steps::say;
 pub use teardown::teardown;
 
 use crate::aws::retry::Patience;
@@ -23,23 +25,6 @@ use crate::progress::Progress;
 #[derive(Debug, Clone)]
 pub struct Applied {
     pub pool_id: String,
-}
-
-fn say(progress: &Progress, plan: &Plan, kind: Kind) {
-    if let Some(step) = plan.step(kind) {
-        let verb = match &step.action {
-            Action::Create => "creating",
-            Action::Update(_) => "updating",
-            Action::Delete => "deleting",
-            Action::Keep => return,
-        };
-        let mut line = format!("{verb} {} {}", kind.label(), step.name);
-        if let Action::Update(changes) = &step.action {
-            let text: Vec<String> = changes.iter().map(|c| c.to_string()).collect();
-            line.push_str(&format!(" ({})", text.join("; ")));
-        }
-        progress.step(&line);
-    }
 }
 
 /// Puts a role (and its trust policy) as the plan says.
@@ -98,38 +83,6 @@ async fn policy_step(
     Ok(())
 }
 
-/// The ids of the pools of ours that the plan deletes (a stack that two
-/// runs at once left with more than one).
-pub fn extra_pool_ids(plan: &Plan) -> Vec<&str> {
-    plan.steps
-        .iter()
-        .filter(|s| s.kind == Kind::ExtraPool && s.action == Action::Delete)
-        .map(|s| s.name.as_str())
-        .collect()
-}
-
-/// Deletes those pools, all at once.
-pub async fn delete_extra_pools(
-    clients: &Clients,
-    progress: &Progress,
-    plan: &Plan,
-) -> Result<(), Error> {
-    let deletions = extra_pool_ids(plan).into_iter().map(|id| async move {
-        progress.step(&format!(
-            "deleting Cognito identity pool {id} (a second pool of ours)"
-        ));
-        identity_pool::delete(&clients.cognito, id).await
-    });
-    let results = futures::future::join_all(deletions).await;
-    Error::collect(
-        results
-            .into_iter()
-            .map(|r| r.map_err(Error::from))
-            .collect(),
-    )
-    .map(|_| ())
-}
-
 /// Applies the plan of `up`.
 pub async fn up(
     clients: &Clients,
@@ -141,7 +94,7 @@ pub async fn up(
 ) -> Result<Applied, Error> {
     let names = &desired.names;
     let tags = names.tags();
-    let extra_pools = extra_pool_ids(plan);
+    let extra_pools = steps::extra_pool_ids(plan);
     let pool = observed
         .pools
         .iter()
@@ -170,7 +123,7 @@ pub async fn up(
         }
     };
     let group = log_group_step(clients, progress, desired, observed, plan);
-    let extras = delete_extra_pools(clients, progress, plan);
+    let extras = steps::delete_extra_pools(clients, progress, plan);
     let topic = guard::level0(clients, progress, plan, observed, Some(desired));
     let (exec_role, group, pool_id, extras, topic) =
         tokio::join!(exec_role, group, pool_id, extras, topic);

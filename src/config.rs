@@ -18,23 +18,16 @@ use values::{
 };
 pub use values::{Architecture, Linker};
 
-/// Lambda's own limits and what our names need room for.
-pub const MEMORY_MB: std::ops::RangeInclusive<u32> = 128..=10240;
-pub const TIMEOUT_S: std::ops::RangeInclusive<u32> = 1..=900;
-pub const RESERVED_CONCURRENCY: std::ops::RangeInclusive<u32> = 1..=1000;
+/// What our names need room for.
 /// IAM role names are at most 64 characters; the longest we derive is `{project}-{stage}-unauth`.
 pub const MAX_ROLE_NAME: usize = 64;
 pub const LONGEST_SUFFIX: &str = "-unauth";
 /// Log retention when the config sets none.
 pub const DEFAULT_RETENTION_DAYS: u32 = 30;
-/// How many published versions a release keeps (besides any an alias
-/// points to and the rollback target).
-pub const KEEP_VERSIONS: std::ops::RangeInclusive<u32> = 1..=100;
+/// How many published versions a release keeps when the config says nothing.
 pub const DEFAULT_KEEP_VERSIONS: u32 = 5;
 /// The alias the app calls when the config names none.
 pub const DEFAULT_ALIAS: &str = "live";
-/// An alarm threshold: calls (or errors, or throttles) in 5 minutes.
-pub const THRESHOLD: std::ops::RangeInclusive<u32> = 1..=10_000_000;
 /// The account concurrency a new account has (when the config reserves none).
 pub const NEW_ACCOUNT_CONCURRENCY: u32 = 10;
 

@@ -11,7 +11,7 @@ use crate::observed::{FunctionState, Observed};
 use crate::plan::{self, Action, Change, Kind, Plan};
 use crate::progress::Progress;
 
-use super::say;
+use super::steps::say;
 
 /// Whether Lambda is still busy with an earlier change (say, from an
 /// interrupted run), which must finish before the next update.

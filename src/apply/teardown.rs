@@ -12,7 +12,7 @@ use crate::observed::Observed;
 use crate::plan::{Action, Kind, Plan};
 use crate::progress::Progress;
 
-use super::say;
+use super::steps::say;
 
 /// Runs a delete step if the plan has it.
 async fn delete_step<F>(
@@ -65,7 +65,7 @@ pub async fn teardown(
 ) -> Result<(), Error> {
     let iam = &clients.iam;
     let patience = Patience::new(progress, &clients.limits);
-    let extra_pools = super::extra_pool_ids(plan);
+    let extra_pools = super::steps::extra_pool_ids(plan);
     let pool_id = observed
         .pools
         .iter()
@@ -129,7 +129,7 @@ pub async fn teardown(
             observed.unauth_role.as_ref()
         ),
         adopt,
-        super::delete_extra_pools(clients, progress, plan),
+        super::steps::delete_extra_pools(clients, progress, plan),
         guard,
     );
     Error::collect(vec![

@@ -3,6 +3,7 @@
 //! into exit codes.
 
 mod deploy;
+mod deployed;
 mod dev;
 mod init;
 mod invoke;
@@ -21,25 +22,6 @@ use crate::config;
 use crate::error::Error;
 use crate::package;
 use crate::progress::Progress;
-
-/// Our function, which `update-code`, `rollback`, `pause` and the like need
-/// deployed (and ours).
-pub async fn deployed_function(
-    clients: &aws::Clients,
-    names: &crate::desired::Names,
-) -> Result<crate::observed::FunctionState, Error> {
-    let Some(found) = aws::function::find(&clients.lambda, &names.function).await? else {
-        return Err(crate::error::OwnershipError::NotDeployed {
-            kind: "Lambda function",
-            name: names.function.clone(),
-        }
-        .into());
-    };
-    if let Some(foreign) = crate::plan::foreign_function(names, &found) {
-        return Err(foreign.into());
-    }
-    Ok(found)
-}
 
 /// Runs the command the user asked for.
 pub async fn run(cli: Cli) -> Result<(), Error> {

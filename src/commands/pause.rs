@@ -21,7 +21,7 @@ pub async fn pause(
     progress: &Progress,
 ) -> Result<(), Error> {
     let names = Names::new(&config.project, &config.stage);
-    let found = super::deployed_function(clients, &names).await?;
+    let found = super::deployed::deployed_function(clients, &names).await?;
     let was = found.reserved_concurrency;
     if was == Some(0) {
         progress.done(&format!("{} is paused already", names.function));
@@ -52,7 +52,7 @@ pub async fn resume(
     progress: &Progress,
 ) -> Result<(), Error> {
     let names = Names::new(&config.project, &config.stage);
-    let found = super::deployed_function(clients, &names).await?;
+    let found = super::deployed::deployed_function(clients, &names).await?;
     let mut reserved = config.reserved_concurrency;
     if found.reserved_concurrency != Some(0) {
         progress.done(&format!("{} is not paused", names.function));

@@ -18,7 +18,7 @@ use crate::progress::Progress;
 /// Our function, which these commands need deployed, and its releases.
 async fn deployed(clients: &Clients, names: &Names) -> Result<(FunctionState, Releases), Error> {
     let (found, releases) = tokio::join!(
-        super::deployed_function(clients, names),
+        super::deployed::deployed_function(clients, names),
         release::find(&clients.lambda, &names.function)
     );
     Ok((found?, releases?))

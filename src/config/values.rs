@@ -5,7 +5,16 @@
 use serde::Deserialize;
 
 use super::checks;
-use super::{KEEP_VERSIONS, MEMORY_MB, RESERVED_CONCURRENCY, THRESHOLD, TIMEOUT_S};
+
+/// Lambda's own limits.
+pub const MEMORY_MB: std::ops::RangeInclusive<u32> = 128..=10240;
+pub const TIMEOUT_S: std::ops::RangeInclusive<u32> = 1..=900;
+pub const RESERVED_CONCURRENCY: std::ops::RangeInclusive<u32> = 1..=1000;
+/// How many published versions a release keeps (besides any an alias
+/// points to and the rollback target).
+pub const KEEP_VERSIONS: std::ops::RangeInclusive<u32> = 1..=100;
+/// An alarm threshold: calls (or errors, or throttles) in 5 minutes.
+pub const THRESHOLD: std::ops::RangeInclusive<u32> = 1..=10_000_000;
 
 /// The CPU the function runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

@@ -2,41 +2,17 @@
 //! served by `dev`, so any AWS SDK with an endpoint override, or an Android
 //! emulator at 10.0.2.2, invokes the local handler unchanged.
 
-use std::convert::Infallible;
-use std::future::Future;
 use std::sync::Arc;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
 
-use super::{LocalFunction, Outcome};
+pub use super::http::{serve, Reply};
+use super::outcome::{Outcome, Timing};
+use super::LocalFunction;
 use crate::progress::Progress;
-
-pub type Reply = Response<Full<Bytes>>;
-
-/// Serves HTTP/1.1 on `listener` with `handler`, one task per connection.
-pub async fn serve<F, Fut>(listener: TcpListener, handler: F)
-where
-    F: Fn(Request<Incoming>) -> Fut + Clone + Send + Sync + 'static,
-    Fut: Future<Output = Result<Reply, Infallible>> + Send + 'static,
-{
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
-        let handler = handler.clone();
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(&handler);
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
-        });
-    }
-}
 
 fn aws_error(status: StatusCode, error_type: &str, message: &str) -> Reply {
     let body = serde_json::json!({"Type": "User", "message": message}).to_string();
@@ -168,7 +144,7 @@ fn empty(status: StatusCode) -> Reply {
     r
 }
 
-fn log(progress: &Progress, name: &str, kind: &str, outcome: &Outcome, timing: super::Timing) {
+fn log(progress: &Progress, name: &str, kind: &str, outcome: &Outcome, timing: Timing) {
     let result = match outcome {
         Outcome::Response(_) => "ok".to_string(),
         Outcome::Error { error_type, .. } => format!("function error {error_type}"),

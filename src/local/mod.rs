@@ -2,8 +2,10 @@
 //! AWS: backend-ctl serves the Lambda Runtime API on 127.0.0.1, starts the
 //! binary with Lambda's variables, and hands it one event at a time.
 
+mod http;
 pub mod identity;
 pub mod invoke_api;
+mod outcome;
 pub mod runtime_api;
 
 use std::collections::BTreeMap;
@@ -13,30 +15,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use serde_json::json;
 use tokio::process::{Child, Command};
 use tokio::sync::{oneshot, Mutex};
 
+pub use outcome::{Outcome, Timing};
 use runtime_api::{Event, RuntimeApi};
-
-/// What an invocation gave back, as Lambda reports it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// The handler's response payload.
-    Response(Bytes),
-    /// A function error: its `errorType`, and the JSON body the caller sees.
-    Error { error_type: String, body: Bytes },
-}
-
-impl Outcome {
-    fn error(error_type: &str, message: String) -> Outcome {
-        let body = json!({"errorType": error_type, "errorMessage": message}).to_string();
-        Outcome::Error {
-            error_type: error_type.to_string(),
-            body: Bytes::from(body),
-        }
-    }
-}
 
 /// How to start the function locally.
 #[derive(Debug, Clone)]
@@ -104,14 +87,6 @@ pub struct LocalFunction {
 struct State {
     settings: Settings,
     child: Option<Child>,
-}
-
-/// Figures of one invocation, for the user and the benchmarks.
-#[derive(Debug, Clone, Copy)]
-pub struct Timing {
-    /// Whether this invocation started the process (a cold start).
-    pub cold: bool,
-    pub elapsed: Duration,
 }
 
 impl LocalFunction {

@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 use hyper::{Method, Request, Response, StatusCode};
 use tokio::sync::{oneshot, Notify};
 
-use super::Outcome;
+use super::outcome::Outcome;
 
 /// An invocation waiting for the runtime to fetch it.
 #[derive(Debug, Clone)]
@@ -58,7 +58,7 @@ impl RuntimeApi {
             offered: Notify::new(),
         });
         let served = api.clone();
-        tokio::spawn(super::invoke_api::serve(listener, move |req| {
+        tokio::spawn(super::http::serve(listener, move |req| {
             let api = served.clone();
             async move { Ok::<_, Infallible>(api.handle(req).await) }
         }));

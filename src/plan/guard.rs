@@ -7,7 +7,7 @@ use crate::desired::{
 };
 use crate::observed::{AlarmState, Observed};
 
-use super::{Action, Change, Kind, Step};
+use super::model::{Action, Change, Kind, Step};
 
 /// The topic's ARN, known without asking SNS.
 pub fn topic_arn(desired: &Desired) -> String {

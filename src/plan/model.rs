@@ -274,7 +274,7 @@ pub struct Plan {
     /// The reservation to put once a function that is created is Active.
     pub reserve_on_create: Option<u32>,
     /// The release (`up`): the version to publish, the alias's move, the pruning.
-    pub release: super::release::ReleasePlan,
+    pub release: ReleasePlan,
     pub notes: Vec<Note>,
 }
 
@@ -347,4 +347,38 @@ impl fmt::Display for Plan {
         }
         Ok(())
     }
+}
+
+/// Where a release points the alias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// A new version, published from `$LATEST`.
+    Publish,
+    /// A version that already holds exactly this code and configuration
+    /// (published by a run that stopped before it moved the alias).
+    Existing(u64),
+}
+
+/// A release: the alias moved (or created) in one write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Release {
+    pub alias: String,
+    /// What the alias pointed to (`None`: it does not exist yet).
+    pub from: Option<String>,
+    /// The alias's `RevisionId` as read: the move is refused if it changed.
+    pub revision_id: Option<String>,
+    pub to: Target,
+    /// The alias's history after the move, newest first.
+    pub history: Vec<u64>,
+    /// A canary: the alias stays on `from` and sends this share (percent)
+    /// of the calls to `to`.
+    pub canary: Option<u8>,
+}
+
+/// The release part of a plan.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ReleasePlan {
+    pub release: Option<Release>,
+    /// Old versions to delete, newest first.
+    pub prune: Vec<u64>,
 }

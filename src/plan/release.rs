@@ -15,76 +15,12 @@ use std::collections::BTreeSet;
 use crate::desired::FunctionSpec;
 use crate::observed::{FunctionState, Releases};
 
-use super::{Action, Change, Kind, Step};
-
-/// What starts an alias description that holds our history.
-pub const HISTORY_PREFIX: &str = "backend-ctl release; rollback to:";
-/// Lambda's limit on an alias description.
-pub const DESCRIPTION_LIMIT: usize = 256;
-
-/// Where a release points the alias.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Target {
-    /// A new version, published from `$LATEST`.
-    Publish,
-    /// A version that already holds exactly this code and configuration
-    /// (published by a run that stopped before it moved the alias).
-    Existing(u64),
-}
-
-/// A release: the alias moved (or created) in one write.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Release {
-    pub alias: String,
-    /// What the alias pointed to (`None`: it does not exist yet).
-    pub from: Option<String>,
-    /// The alias's `RevisionId` as read: the move is refused if it changed.
-    pub revision_id: Option<String>,
-    pub to: Target,
-    /// The alias's history after the move, newest first.
-    pub history: Vec<u64>,
-    /// A canary: the alias stays on `from` and sends this share (percent)
-    /// of the calls to `to`.
-    pub canary: Option<u8>,
-}
-
-/// The release part of a plan.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ReleasePlan {
-    pub release: Option<Release>,
-    /// Old versions to delete, newest first.
-    pub prune: Vec<u64>,
-}
+use super::model::{Action, Change, Kind, Step};
+pub use super::model::{Release, ReleasePlan, Target};
 
 /// A routing weight (0.0 to 1.0) as a whole percentage.
 pub fn percent(weight: f64) -> u8 {
     (weight * 100.0).round().clamp(0.0, 100.0) as u8
-}
-
-/// The history an alias description holds (empty when it holds none).
-pub fn parse_history(description: &str) -> Vec<u64> {
-    description
-        .strip_prefix(HISTORY_PREFIX)
-        .map(|rest| {
-            rest.split_whitespace()
-                .map_while(|n| n.parse().ok())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The alias description that holds this history, the oldest entries
-/// dropped to fit Lambda's 256 characters.
-pub fn history_description(history: &[u64]) -> String {
-    let mut text = HISTORY_PREFIX.to_string();
-    for n in history {
-        let next = format!(" {n}");
-        if text.len() + next.len() > DESCRIPTION_LIMIT {
-            break;
-        }
-        text.push_str(&next);
-    }
-    text
 }
 
 /// Whether a published version holds the code and configuration that
@@ -253,8 +189,10 @@ pub fn plan(
     ReleasePlan { release, prune }
 }
 
+mod history;
 mod moves;
 
+pub use history::{history_description, parse_history};
 pub use moves::{promote, rollback, Move};
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::Client;
 use aws_smithy_runtime_api::client::waiters::error::WaiterError;
 
-use super::find;
+use super::read::find;
 use crate::error::AwsError;
 use crate::progress::Progress;
 

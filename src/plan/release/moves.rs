@@ -2,7 +2,7 @@
 //! or `--to` one; during a canary, back to the version that was live) and
 //! `promote` (a canary's version becomes the live one). Pure.
 
-use super::parse_history;
+use super::history::parse_history;
 use crate::observed::Releases;
 
 /// A move of the alias (a rollback, or a canary promoted), in one write.

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use super::history::DESCRIPTION_LIMIT;
 use super::moves::NoMove;
 use super::*;
 use crate::observed::{AliasState, VersionState};
