@@ -30,6 +30,7 @@ fn faults(seed: u64) -> Faults {
 
 /// Runs the command until it succeeds (at most 3 times); returns the runs it took.
 fn converge(p: &Project, args: &[&str]) -> u32 {
+    let mut said = String::new();
     for attempt in 1..=3 {
         let run = p.run_with(args, FAST);
         if run.code() == 0 {
@@ -41,8 +42,17 @@ fn converge(p: &Project, args: &[&str]) -> u32 {
             "{args:?} failed for another reason than AWS:\n{}",
             run.stderr()
         );
+        eprintln!(
+            "RERUN {} {args:?} after run {attempt}:\n{}",
+            p.name,
+            run.stderr()
+        );
+        said += &format!("--- run {attempt}:\n{}\n", run.stderr());
     }
-    panic!("{args:?} did not converge in 3 runs for {}", p.name);
+    panic!(
+        "{args:?} did not converge in 3 runs for {}:\n{said}",
+        p.name
+    );
 }
 
 /// The end state of a fault-free `up`, to compare the others with.

@@ -24,6 +24,9 @@ pub struct Call {
     pub at: std::time::Instant,
     /// Whether it acts on the stack's lock (`/backend-ctl/locks/…`), not on a resource.
     pub lock: bool,
+    /// Whether it speaks Smithy RPC v2 CBOR (CloudWatch), so that refusals
+    /// the proxy makes up are in CBOR too.
+    pub cbor: bool,
 }
 
 impl Call {
@@ -245,7 +248,37 @@ impl std::fmt::Display for Dropped {
 impl std::error::Error for Dropped {}
 
 /// Each service's own throttling error, as it sends it.
+/// A CBOR text string (major type 3) of fewer than 256 bytes.
+fn cbor_text(out: &mut Vec<u8>, s: &str) {
+    if s.len() < 24 {
+        out.push(0x60 | s.len() as u8);
+    } else {
+        out.extend([0x78, s.len() as u8]);
+    }
+    out.extend(s.as_bytes());
+}
+
+/// CloudWatch's throttling refusal over Smithy RPC v2 CBOR, the protocol the
+/// SDK calls it with: a CBOR map with `__type` and `message`, and (CloudWatch
+/// being query-compatible) the query error code in `x-amzn-query-error`.
+fn throttled_cbor() -> Response<Full<Bytes>> {
+    let mut body = vec![0xA2];
+    for s in ["__type", "Throttling", "message", "Rate exceeded"] {
+        cbor_text(&mut body, s);
+    }
+    Response::builder()
+        .status(400)
+        .header("content-type", "application/cbor")
+        .header("smithy-protocol", "rpc-v2-cbor")
+        .header("x-amzn-query-error", "Throttling;Sender")
+        .body(Full::new(Bytes::from(body)))
+        .unwrap()
+}
+
 fn throttled(call: &Call) -> Response<Full<Bytes>> {
+    if call.cbor {
+        return throttled_cbor();
+    }
     let (status, content_type, body, error_type) = match call.service.as_str() {
         "lambda" => (429, "application/json", r#"{"Type":"User","message":"Rate exceeded"}"#, Some("TooManyRequestsException")),
         "cognito-identity" => (400, "application/x-amz-json-1.1", r#"{"__type":"TooManyRequestsException","message":"Rate exceeded"}"#, None),
@@ -408,6 +441,7 @@ fn classify(
             access_key,
             at: std::time::Instant::now(),
             lock,
+            cbor: false,
         };
     }
     let path = uri.path();
@@ -422,6 +456,7 @@ fn classify(
             access_key,
             at: std::time::Instant::now(),
             lock: false,
+            cbor: false,
         };
     }
     // Smithy RPC v2 CBOR (CloudWatch): /service/{Service}/operation/{Operation}.
@@ -440,6 +475,7 @@ fn classify(
             access_key,
             at: std::time::Instant::now(),
             lock: false,
+            cbor: true,
         };
     }
     let form = String::from_utf8_lossy(body);
@@ -454,6 +490,7 @@ fn classify(
         access_key,
         at: std::time::Instant::now(),
         lock: false,
+        cbor: false,
     }
 }
 
