@@ -476,3 +476,101 @@ fn a_canary_without_a_live_version_or_out_of_range_is_refused_before_any_write()
         .fails(2, "the alias live has no live version yet");
     assert_eq!(p.recorder.writes(), Vec::<String>::new());
 }
+
+/// Loses the answer of the next call of `action` (applied, then its answer
+/// hangs past the attempt timeout and drops, so that the SDK retries it).
+fn lose_answer_of(p: &Project, action: &'static str) {
+    p.recorder.set_faults(Faults {
+        lose_answer_of: Some(action),
+        stall: std::time::Duration::from_millis(1500),
+        ..Faults::default()
+    });
+}
+
+/// The calls of `action` since the last clear.
+fn calls_of(p: &Project, action: &str) -> usize {
+    p.recorder
+        .calls()
+        .iter()
+        .filter(|c| c.action == action)
+        .count()
+}
+
+#[test]
+fn a_release_write_whose_answer_was_lost_is_a_success_not_a_conflict() {
+    let p = Project::new("lostrel").with_handler_copy();
+    let names = p.names();
+    let aws = Aws::new();
+
+    // CreateAlias: applied, answer lost; the retry meets the alias (409).
+    lose_answer_of(&p, "CreateAlias");
+    p.run_with(&["up", "--yes"], common::FAST).ok();
+    assert_eq!(
+        calls_of(&p, "CreateAlias"),
+        2,
+        "the lost create was not retried"
+    );
+    assert_eq!(versions(&aws, &names.function), ["1"]);
+    assert_eq!(
+        aws.alias_version(&names.function, "live").as_deref(),
+        Some("1")
+    );
+    p.recorder.clear();
+    p.up();
+    assert_eq!(p.recorder.writes(), Vec::<String>::new());
+
+    // PublishVersion and then UpdateAlias, each answer lost once: one new
+    // version, the alias moved once (its retry meets a new RevisionId: 412).
+    for lost in ["PublishVersion", "UpdateAlias"] {
+        change_the_handler(
+            &p,
+            if lost == "PublishVersion" {
+                "Hi there, {first} {last}!"
+            } else {
+                "Hello, {first} {last}."
+            },
+        );
+        p.recorder.clear();
+        lose_answer_of(&p, lost);
+        let run = p.run_with(&["update-code"], common::FAST).ok();
+        assert_eq!(calls_of(&p, lost), 2, "the lost {lost} was not retried");
+        let expected = if lost == "PublishVersion" { "2" } else { "3" };
+        assert!(
+            run.stdout()
+                .contains(&format!("released version {expected} as live")),
+            "{}",
+            run.stdout()
+        );
+        assert_eq!(
+            versions(&aws, &names.function).last().map(String::as_str),
+            Some(expected),
+            "one version per release"
+        );
+        assert_eq!(
+            aws.alias_version(&names.function, "live").as_deref(),
+            Some(expected)
+        );
+        p.recorder.clear();
+        p.run(&["update-code"]).ok();
+        assert_eq!(p.recorder.writes(), Vec::<String>::new());
+    }
+    assert_eq!(versions(&aws, &names.function), ["1", "2", "3"]);
+    assert_eq!(app_answer(&p), OLD);
+
+    // rollback's UpdateAlias, answer lost: one step back, not two.
+    p.recorder.clear();
+    lose_answer_of(&p, "UpdateAlias");
+    let run = p.run_with(&["rollback"], common::FAST).ok();
+    assert_eq!(calls_of(&p, "UpdateAlias"), 2);
+    assert!(
+        run.stdout()
+            .contains("alias live rolled back to version 2 (was version 3)"),
+        "{}",
+        run.stdout()
+    );
+    assert_eq!(
+        aws.alias_version(&names.function, "live").as_deref(),
+        Some("2")
+    );
+    assert_eq!(app_answer(&p), NEW);
+}

@@ -1,6 +1,6 @@
 //! The release part of `up` and `update-code`: the version published (or
 //! the one a stopped run published, reused), then the alias moved in one
-//! write guarded by its `RevisionId`, while the old versions are deleted.
+//! write guarded by its `RevisionId`, then the old versions deleted.
 
 use crate::aws::release::{self, AliasWrite};
 use crate::aws::Clients;
@@ -96,7 +96,10 @@ pub async fn run(
         )
         .map(drop)
     };
-    let (moved, pruned) = tokio::join!(moved, pruned);
-    let done = Error::collect(vec![moved, pruned.map(|()| None)])?;
-    Ok(done.into_iter().flatten().next())
+    // Pruning waits for the alias: Lambda refuses a second operation on a
+    // function while one is in progress (ResourceConflictException), and a
+    // release that failed leaves every version where it was.
+    let moved = moved.await?;
+    pruned.await?;
+    Ok(moved)
 }

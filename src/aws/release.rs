@@ -199,12 +199,65 @@ pub async fn put_alias(lambda: &Client, w: &AliasWrite<'_>) -> Result<(), AwsErr
             .map(drop)
             .map_err(|e| (moved(e.code()), super::failed(action.clone(), e))),
     };
-    result.map_err(|(moved, mut error)| {
-        if moved {
-            error.hint = Some(hint);
-        }
-        error
-    })
+    match result {
+        Ok(()) => Ok(()),
+        // A conflict may be this very write: its first attempt went through,
+        // its answer was lost, and the SDK's retry met the alias it had just
+        // written (409 from CreateAlias, 412 from UpdateAlias, whose
+        // RevisionId the first attempt changed). Then it holds exactly what
+        // was asked, and that is success.
+        Err((true, mut error)) => match holds(lambda, w).await {
+            Ok(true) => Ok(()),
+            Ok(false) | Err(_) => {
+                error.hint = Some(hint);
+                Err(error)
+            }
+        },
+        Err((false, error)) => Err(error),
+    }
+}
+
+/// Whether the alias now holds exactly what `w` asks: its version, its
+/// description and its split.
+async fn holds(lambda: &Client, w: &AliasWrite<'_>) -> Result<bool, AwsError> {
+    let now = lambda
+        .get_alias()
+        .function_name(w.function)
+        .name(w.alias)
+        .send()
+        .await
+        .map_err(|e| {
+            super::failed(
+                format!(
+                    "reading alias {} of Lambda Function ({})",
+                    w.alias, w.function
+                ),
+                e,
+            )
+        })?;
+    let read = AliasConfiguration::builder()
+        .set_name(now.name)
+        .set_function_version(now.function_version)
+        .set_description(now.description)
+        .set_revision_id(now.revision_id)
+        .set_routing_config(now.routing_config)
+        .build();
+    Ok(matches_write(&alias_of(&read), w))
+}
+
+/// Whether an alias as read holds what `w` asks.
+fn matches_write(a: &AliasState, w: &AliasWrite<'_>) -> bool {
+    let split: HashMap<String, f64> = w
+        .canary
+        .iter()
+        .map(|(v, share)| (v.to_string(), *share))
+        .collect();
+    a.function_version == w.version.to_string()
+        && a.description == w.description
+        && a.weights.len() == split.len()
+        && a.weights
+            .iter()
+            .all(|(v, share)| split.get(v).is_some_and(|want| (want - share).abs() < 1e-9))
 }
 
 /// Deletes one published version; one already gone is success.
