@@ -6,7 +6,12 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
-"$root/scripts/setup-venv.sh"
+# The venv (pip: mostly waiting on downloads and disk) is made while clippy
+# compiles; pytest waits for it.
+venv_log="$(mktemp)"
+trap 'rm -f "$venv_log"' EXIT
+"$root/scripts/setup-venv.sh" >"$venv_log" 2>&1 &
+venv_pid=$!
 "$root/scripts/setup-tools.sh"
 
 echo "==> no two modules import each other (emulator/ and src/)" >&2
@@ -19,6 +24,13 @@ cargo fmt --all -- --check
 echo "==> cargo clippy -D warnings" >&2
 cargo clippy --all-targets --quiet -- -D warnings
 (cd handler && cargo clippy --all-targets --quiet -- -D warnings)
+
+if ! wait "$venv_pid"; then
+    cat "$venv_log" >&2
+    echo "test.sh: scripts/setup-venv.sh failed" >&2
+    exit 1
+fi
+cat "$venv_log" >&2
 
 echo "==> emulator extension tests (pytest)" >&2
 "$root/.venv/bin/python" -m pytest emulator -q -p no:cacheprovider
@@ -34,9 +46,14 @@ target/debug/examples/bench_loop --quick --bin target/debug/backend-ctl
 echo "==> the app's Kotlin client (Maven) against a stack made by up, and against dev" >&2
 BACKEND_CTL_BIN="$root/target/debug/backend-ctl" "$root/scripts/test-client.sh"
 
-# Last, so that the run closes on the test runner's own summary. Four test
-# threads: the end-to-end tests mostly wait on the emulator and on stalls the
-# fault proxy injects, not on the 2 cores (faults.rs: 168 s with 2, 97 s with 7).
+# Last, so that the run closes on the test runners' own summaries. Built
+# once, then run in lanes at once: the end-to-end tests mostly wait on the
+# emulator (one per test binary) and on the stalls the fault proxy injects,
+# not on the 2 cores, and faults.rs alone is as long as half of the rest.
+# Four test threads in each lane (faults.rs: 168 s with 2, 97 s with 7).
 echo "==> backend-ctl tests (unit, then end to end against the emulator)" >&2
-cargo test -- --test-threads=4
-
+cargo test --no-run --quiet
+"$root/scripts/test-lanes.sh" \
+    "--test faults" \
+    "--test deployer_policy --test function_runs --test cross" \
+    "--bins --rest"
