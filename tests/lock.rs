@@ -7,9 +7,10 @@
 mod common;
 
 use std::process::Output;
+use std::sync::Arc;
 use std::time::Duration;
 
-use common::proxy::Faults;
+use common::proxy::{Faults, Hook};
 use common::{Aws, Project};
 
 /// Starts `args` now; the caller collects it.
@@ -228,4 +229,79 @@ fn a_dead_runs_lock_is_taken_over_and_a_live_ones_can_be_broken() {
     );
     assert!(aws.nothing_left("lockdead"));
     assert!(aws.log_group(lock).is_none());
+}
+
+/// A project of the stack `name` whose first `DeleteLogGroup` (the
+/// takeover's) waits `pause` between the run's read of the lock and the delete.
+fn slow_to_delete(name: &str, pause: Duration) -> Project {
+    Project::with_faults(
+        name,
+        Faults {
+            before: Some(Hook(
+                "DeleteLogGroup",
+                Arc::new(move || std::thread::sleep(pause)),
+            )),
+            ..Faults::default()
+        },
+    )
+}
+
+#[test]
+fn two_runs_taking_over_one_expired_lock_never_both_hold_it() {
+    let aws = Aws::new();
+    for round in 0..3 {
+        let name = format!("locktake{round}");
+        let lock = format!("/backend-ctl/locks/{name}-dev");
+        // A lock of a run elsewhere, past its time to live for both runs.
+        aws.block(
+            aws.logs
+                .create_log_group()
+                .log_group_name(&lock)
+                .tags("backend-ctl:lock-holder", "up by ci@another-machine pid 1")
+                .send(),
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        // Both read the old lock; one deletes it after 0.3 s, the other
+        // after 1.5 s (by then the first one's fresh lock stands there).
+        let first = slow_to_delete(&name, Duration::from_millis(300));
+        let second = slow_to_delete(&name, Duration::from_millis(1500));
+        first.run(&["plan"]).ok();
+        let expired = |p: &Project| {
+            let mut cmd = p.command(&["up", "--yes"]);
+            cmd.env("BACKEND_CTL_LOCK_TTL_SECS", "0")
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped());
+            cmd.spawn().expect("start backend-ctl")
+        };
+        let (a, b) = (expired(&first), expired(&second));
+        let (a, b) = (finish(a), finish(b));
+        let codes = [a.status.code(), b.status.code()];
+        assert!(
+            codes.contains(&Some(0)) && codes.contains(&Some(8)),
+            "round {round}: exactly one run may hold the lock, the other exits 8: {codes:?}\n--- first:\n{}\n--- second:\n{}",
+            said(&a),
+            said(&b)
+        );
+        let loser = if a.status.code() == Some(8) { &a } else { &b };
+        assert!(
+            said(loser).contains("nothing was changed"),
+            "{}",
+            said(loser)
+        );
+        let lost = if a.status.code() == Some(8) {
+            &first
+        } else {
+            &second
+        };
+        assert!(
+            lost.recorder.writes().is_empty(),
+            "the run that lost wrote {:?}",
+            lost.recorder.writes()
+        );
+        assert_eq!(aws.pools(&first.names().pool).len(), 1, "round {round}");
+        assert!(aws.log_group(&lock).is_none(), "the winner gave it back");
+        first.run(&["teardown", "--yes"]).ok();
+        assert!(aws.nothing_left(&name));
+    }
 }

@@ -7,7 +7,7 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use crate::aws::lock::{self, Holder};
+use crate::aws::lock::{self, Holder, Takeover};
 use crate::aws::retry::Patience;
 use crate::aws::Clients;
 use crate::cli::LockFlags;
@@ -57,21 +57,34 @@ fn host() -> String {
         .ok()
         .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
         .or_else(from_command)
-        .map(|h| tag_safe(h.trim()))
+        .map(|h| bounded(&tag_safe(h.trim()), HOST_MAX))
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "unknown-host".into())
 }
 
-/// This run, as the lock's holder tag names it: `{command} by {user}@{host} pid {pid}`.
+/// Longest user and host names the holder tag keeps: a tag value has at
+/// most 256 characters, and the pid at its end must survive.
+const USER_MAX: usize = 64;
+const HOST_MAX: usize = 128;
+
+fn bounded(s: &str, max: usize) -> String {
+    s.chars().take(max).collect()
+}
+
+/// This run, as the lock's holder tag names it: `{command} by {user}@{host} pid {pid}`
+/// (at most 256 characters, as tag values are).
 fn holder_name(command: &str) -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
         .unwrap_or_else(|_| "someone".into());
+    holder_text(command, &user, &host(), std::process::id())
+}
+
+fn holder_text(command: &str, user: &str, host: &str, pid: u32) -> String {
     format!(
-        "{command} by {}@{} pid {}",
-        tag_safe(&user),
-        host(),
-        std::process::id()
+        "{command} by {}@{} pid {pid}",
+        bounded(&tag_safe(user), USER_MAX),
+        bounded(&tag_safe(host), HOST_MAX),
     )
 }
 
@@ -82,17 +95,29 @@ fn holder_process(who: &str) -> Option<(&str, u32)> {
     Some((host, pid.parse().ok()?))
 }
 
-/// Whether a process runs on this machine (Unix: `kill -0`); elsewhere it
-/// cannot be told, and the lock waits for its time to live.
+/// Whether a process runs on this machine. A process of another user is
+/// alive too: `kill -0` fails for it with EPERM, not only for a process
+/// that has ended (ESRCH), so on Linux `/proc` tells, and elsewhere the
+/// error does. Where neither can be told, the lock waits for its time to live.
 fn alive(pid: u32) -> bool {
     if !cfg!(unix) {
         return true;
     }
+    if cfg!(target_os = "linux") && std::path::Path::new("/proc/self").exists() {
+        return std::path::Path::new(&format!("/proc/{pid}")).exists();
+    }
     std::process::Command::new("kill")
         .args(["-0", &pid.to_string()])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map_or(true, |s| s.success())
+        .output()
+        .map_or(true, |o| {
+            kill_says_alive(o.status.success(), &String::from_utf8_lossy(&o.stderr))
+        })
+}
+
+/// What `kill -0 {pid}` says of a process: alive unless it failed for
+/// another reason than a permission (EPERM: another user's process).
+fn kill_says_alive(succeeded: bool, stderr: &str) -> bool {
+    succeeded || stderr.to_ascii_lowercase().contains("not permitted")
 }
 
 /// Whose lock it is: this very run's (a retried create that had gone
@@ -144,7 +169,9 @@ where
                 holder.who,
                 since(&holder)
             ));
-            lock::release(&clients.logs, &name, patience).await?;
+            // Claimed like a takeover: of two runs breaking it at once, one
+            // deletes it; the other then finds the first one's lock.
+            lock::take_over(&clients.logs, &name, &holder, patience, now_ms()).await?;
         }
     }
     let who = holder_name(command);
@@ -152,28 +179,44 @@ where
     let mut said = false;
     while let Some(holder) = lock::acquire(&clients.logs, &name, &who, &names.tags()).await? {
         let age = Duration::from_millis((now_ms() - holder.since_ms).max(0) as u64);
-        match whose(&holder.who) {
+        let dead = match whose(&holder.who) {
             Whose::Ours => break,
-            Whose::Dead => {
-                progress.note(&format!(
-                    "taking over the lock left by {} {}: that process has ended",
-                    holder.who,
-                    since(&holder)
-                ));
-                lock::release(&clients.logs, &name, patience).await?;
-                continue;
-            }
-            Whose::Other => {}
-        }
-        if holder.since_ms > 0 && age > ttl {
-            progress.note(&format!(
-                "taking over the lock left by {} {}: it is older than {} s, so that run has died",
-                holder.who,
-                since(&holder),
+            Whose::Dead => Some("that process has ended".to_string()),
+            Whose::Other if holder.since_ms > 0 && age > ttl => Some(format!(
+                "it is older than {} s, so that run has died",
                 ttl.as_secs()
+            )),
+            Whose::Other => None,
+        };
+        if let Some(why) = dead {
+            progress.note(&format!(
+                "taking over the lock left by {} {}: {why}",
+                holder.who,
+                since(&holder)
             ));
-            lock::release(&clients.logs, &name, patience).await?;
-            continue;
+            match lock::take_over(&clients.logs, &name, &holder, patience, now_ms()).await? {
+                Takeover::Done => continue,
+                // Another run took it over first: its lock is held now.
+                Takeover::Contended => {
+                    let same = lock::find(&clients.logs, &name)
+                        .await?
+                        .is_some_and(|now| now.since_ms == holder.since_ms);
+                    if !same {
+                        continue;
+                    }
+                    if !flags.wait || started.elapsed() > ttl {
+                        return Err(Error::Busy(format!(
+                            "another run is taking over the lock of {}/{} left by {} {}; nothing was changed\n  hint: retry in a moment, or wait for it with --wait",
+                            names.project,
+                            names.stage,
+                            holder.who,
+                            since(&holder)
+                        )));
+                    }
+                    tokio::time::sleep(POLL).await;
+                    continue;
+                }
+            }
         }
         if !flags.wait || started.elapsed() > ttl {
             return Err(Error::Busy(format!(

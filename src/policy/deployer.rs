@@ -63,9 +63,12 @@ pub const LOG_GROUP_ACTIONS: &[&str] = &[
 /// Tagging takes the log group's ARN without `:*`.
 pub const LOG_TAG_ACTIONS: &[&str] = &["logs:TagResource", "logs:ListTagsForResource"];
 
-/// The stack's lock (`aws::lock`): a log group made with our tags, read, and deleted.
+/// The stack's lock (`aws::lock`): a log group made with our tags, read, and
+/// deleted; a takeover claims it first with a log stream made in it.
 pub const LOCK_ACTIONS: &[&str] = &[
     "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:DescribeLogStreams",
     "logs:TagResource",
     "logs:ListTagsForResource",
     "logs:DeleteLogGroup",

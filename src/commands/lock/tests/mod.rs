@@ -42,3 +42,27 @@ fn this_run_is_ours_an_ended_process_here_is_dead_and_elsewhere_is_other() {
 fn tag_values_keep_only_what_logs_tags_allow() {
     assert_eq!(tag_safe("me@box (1)"), "me@box -1-");
 }
+
+#[test]
+fn the_holder_tag_fits_256_characters_and_keeps_its_pid() {
+    let (user, host) = ("u".repeat(300), format!("{}.example.com", "h".repeat(300)));
+    let who = holder_text("teardown", &user, &host, 4_294_967_295);
+    assert!(who.chars().count() <= 256, "{} characters", who.len());
+    assert_eq!(
+        holder_process(&who),
+        Some(("h".repeat(HOST_MAX).as_str(), 4_294_967_295))
+    );
+}
+
+#[test]
+fn a_process_kill_may_not_signal_is_alive() {
+    assert!(kill_says_alive(true, ""));
+    assert!(kill_says_alive(
+        false,
+        "bash: kill: (4242) - Operation not permitted"
+    ));
+    assert!(!kill_says_alive(
+        false,
+        "bash: kill: (4242) - No such process"
+    ));
+}
