@@ -22,7 +22,7 @@ pub const PROFILE: &str = "lambda";
 /// Builds, checks and zips the handler. Cargo's messages stream to stderr.
 pub fn build(config: &Config, progress: &Progress) -> Result<Code, BuildError> {
     let (binary, bytes) = checked_binary(config, progress)?;
-    let zip = zip::bootstrap_zip(&bytes).map_err(|e| BuildError::Binary {
+    let zip = zip::cached_bootstrap_zip(&binary, &bytes).map_err(|e| BuildError::Binary {
         path: binary.clone(),
         message: format!("cannot zip it: {e}"),
     })?;

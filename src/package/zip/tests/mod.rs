@@ -34,3 +34,59 @@ fn code_sha256_is_base64_of_sha256() {
         "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
     );
 }
+
+#[test]
+fn a_cached_zip_is_the_same_zip_and_is_made_again_when_anything_differs() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = dir.path().join("bootstrap");
+    let fresh = bootstrap_zip(b"\x7fELF one").unwrap();
+
+    // First: made, and kept beside the binary.
+    assert_eq!(
+        cached_bootstrap_zip(&binary, b"\x7fELF one").unwrap(),
+        fresh
+    );
+    let kept = dir.path().join("bootstrap.zip");
+    assert_eq!(std::fs::read(&kept).unwrap(), fresh);
+
+    // Reused, not made again: a kept zip of other bytes under a key that
+    // names this binary is what comes back.
+    let key = dir.path().join("bootstrap.zip.key");
+    let key_text = std::fs::read_to_string(&key).unwrap();
+    assert!(key_text.starts_with(ZIP_FORMAT), "{key_text}");
+    assert!(key_text.contains(&code_sha256(&fresh)), "{key_text}");
+    let sentinel = bootstrap_zip(b"sentinel").unwrap();
+    std::fs::write(&kept, &sentinel).unwrap();
+    std::fs::write(
+        &key,
+        key_text.replace(&code_sha256(&fresh), &code_sha256(&sentinel)),
+    )
+    .unwrap();
+    assert_eq!(
+        cached_bootstrap_zip(&binary, b"\x7fELF one").unwrap(),
+        sentinel
+    );
+
+    // Another binary: another zip, and the cache now holds it.
+    let other = bootstrap_zip(b"\x7fELF two").unwrap();
+    assert_eq!(
+        cached_bootstrap_zip(&binary, b"\x7fELF two").unwrap(),
+        other
+    );
+    assert_eq!(std::fs::read(&kept).unwrap(), other);
+
+    // A kept zip that was damaged fails its own hash: made again, right.
+    std::fs::write(&kept, b"damaged").unwrap();
+    assert_eq!(
+        cached_bootstrap_zip(&binary, b"\x7fELF two").unwrap(),
+        other
+    );
+    assert_eq!(std::fs::read(&kept).unwrap(), other);
+
+    // A cache that cannot be written is only a lost shortcut.
+    let nowhere = dir.path().join("missing-dir/bootstrap");
+    assert_eq!(
+        cached_bootstrap_zip(&nowhere, b"\x7fELF one").unwrap(),
+        fresh
+    );
+}
