@@ -27,6 +27,9 @@ pub struct Summary {
     pub identity_pool_id: String,
     pub execution_role_arn: String,
     pub unauthenticated_role_arn: String,
+    /// The function's timeout: the app's client waits that long (and a
+    /// little more) for an answer before it gives up.
+    pub timeout_s: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub app_config: Option<String>,
 }
@@ -91,6 +94,7 @@ pub fn merge_app_config(existing: Option<Value>, summary: &Summary) -> Value {
             ("IdentityPoolId", json!(summary.identity_pool_id)),
             ("FunctionName", json!(summary.function_name)),
             ("Qualifier", json!(summary.alias)),
+            ("TimeoutSeconds", json!(summary.timeout_s)),
             ("Project", json!(summary.project)),
             ("Stage", json!(summary.stage)),
         ],

@@ -288,6 +288,7 @@ pub async fn up(
         identity_pool_id: pool_id,
         execution_role_arn: plan::role_arn(&desired, &names.exec_role),
         unauthenticated_role_arn: plan::role_arn(&desired, &names.unauth_role),
+        timeout_s: config.timeout_s,
         app_config: config
             .app_config_path
             .as_ref()

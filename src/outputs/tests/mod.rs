@@ -14,6 +14,7 @@ fn summary() -> Summary {
         identity_pool_id: "eu-west-1:abc".into(),
         execution_role_arn: "arn:aws:iam::1:role/p-dev-exec".into(),
         unauthenticated_role_arn: "arn:aws:iam::1:role/p-dev-unauth".into(),
+        timeout_s: 10,
         app_config: None,
     }
 }
@@ -36,6 +37,7 @@ fn fresh_file_has_our_sections() {
     );
     assert_eq!(doc[CLIENT_SECTION]["FunctionName"], "p-dev");
     assert_eq!(doc[CLIENT_SECTION]["Qualifier"], "live");
+    assert_eq!(doc[CLIENT_SECTION]["TimeoutSeconds"], 10);
     assert_eq!(doc["LambdaInvoker"]["Default"]["Region"], "eu-west-1");
 }
 

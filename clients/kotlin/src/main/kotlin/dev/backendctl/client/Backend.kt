@@ -13,6 +13,8 @@ import kotlinx.serialization.json.Json
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 import java.io.Closeable
+import kotlin.time.Duration
+import kotlin.time.Duration.Companion.seconds
 
 /**
  * The app's backend: its Lambda function, invoked with this install's Cognito credentials.
@@ -34,6 +36,8 @@ import java.io.Closeable
  * @param lambdaEndpoint another endpoint for Lambda only (`backend-ctl dev`), or `null` for AWS's
  * @param cognitoEndpoint another endpoint for Cognito (a local emulator), or `null` for AWS's
  * @param clock the time credentials' expiry is judged by
+ * @param answerMargin how much longer than the function's timeout ([BackendConfig.timeoutSeconds])
+ * an answer is waited for: its cold start, and the network
  */
 class Backend(
     val config: BackendConfig,
@@ -41,6 +45,7 @@ class Backend(
     lambdaEndpoint: String? = null,
     cognitoEndpoint: String? = null,
     clock: Clock = Clock.System,
+    answerMargin: Duration = DEFAULT_ANSWER_MARGIN,
 ) : Closeable {
 
     private val credentials = CognitoIdentityPoolCredentialsProvider(
@@ -54,6 +59,12 @@ class Backend(
         region = config.region
         credentialsProvider = credentials
         lambdaEndpoint?.let { endpointUrl = Url.parse(it) }
+        // One attempt: an Invoke whose answer did not come may have run the function, and sent
+        // again it would run twice (the CLI's `invoke` does the same). A throttle is thrown.
+        retryStrategy { maxAttempts = 1 }
+        // Wait as long as the function may run, and a little more, before giving up on an answer
+        // (the engine's default, 30 s, cut slower functions off).
+        httpClient { socketReadTimeout = (config.timeoutSeconds ?: MAX_TIMEOUT_SECONDS).seconds + answerMargin }
     }
 
     /** This install's Cognito identity id: the caller's `cognitoIdentityId` that the function sees. */
@@ -64,6 +75,9 @@ class Backend(
      *
      * @param payload the event, a JSON document
      * @return the function's answer, a JSON document
+     * It is sent once: an answer that did not come may still mean the function ran, so it is
+     * never sent again behind the caller's back.
+     *
      * @throws BackendException.FunctionError when the function failed
      * @throws BackendException.Throttled when Lambda refused to run it
      * @throws BackendException.NotAuthorized when Lambda refused this identity
@@ -101,7 +115,23 @@ class Backend(
         credentials.close()
     }
 
-    private suspend fun send(type: InvocationType, payload: String): InvokeResponse = try {
+    /**
+     * One Invoke; when Lambda refuses the credentials as expired (a phone whose clock is behind
+     * judged them fresh), they are dropped and the call is sent once more with new ones: a
+     * refused call did not run.
+     */
+    private suspend fun send(type: InvocationType, payload: String): InvokeResponse {
+        val used = credentials.resolve().accessKeyId
+        return try {
+            sendOnce(type, payload)
+        } catch (e: LambdaException) {
+            if (e.sdkErrorMetadata.errorCode != EXPIRED_TOKEN) throw e
+            credentials.refused(used)
+            sendOnce(type, payload)
+        }
+    }
+
+    private suspend fun sendOnce(type: InvocationType, payload: String): InvokeResponse = try {
         lambda.invoke {
             functionName = config.functionName
             qualifier = config.qualifier
@@ -114,6 +144,16 @@ class Backend(
         // Lambda's model has no AccessDeniedException: it arrives as a LambdaException with that code.
         if (e.sdkErrorMetadata.errorCode == "AccessDeniedException") throw BackendException.NotAuthorized(e)
         throw e
+    }
+
+    companion object {
+        /** How much longer than the function's timeout an answer is waited for, unless told otherwise. */
+        val DEFAULT_ANSWER_MARGIN: Duration = 10.seconds
+
+        private const val EXPIRED_TOKEN = "ExpiredTokenException"
+
+        /** The longest a Lambda function may run, when the config does not say. */
+        private const val MAX_TIMEOUT_SECONDS = 900
     }
 }
 

@@ -12,7 +12,7 @@ import kotlinx.serialization.json.JsonPrimitive
  *
  * ```json
  * "BackendCtl": {"Region": "us-east-1", "IdentityPoolId": "us-east-1:…",
- *                "FunctionName": "greeter-dev", "Qualifier": "live",
+ *                "FunctionName": "greeter-dev", "Qualifier": "live", "TimeoutSeconds": 10,
  *                "Project": "greeter", "Stage": "dev"}
  * ```
  *
@@ -34,6 +34,9 @@ import kotlinx.serialization.json.JsonPrimitive
  * @property qualifier the alias the app invokes (`live` unless `[function] alias` says
  * otherwise); each release moves it, and the stack allows the app this alias only.
  * `null` (a file from before releases) invokes `$LATEST`, which the stack no longer allows
+ * @property timeoutSeconds the function's timeout (`[function] timeout_s`): how long an answer
+ * may take, so how long [Backend] waits for one. `null` (a file from before it was written):
+ * the longest a function may run, 900 s
  */
 data class BackendConfig(
     val region: String,
@@ -42,6 +45,7 @@ data class BackendConfig(
     val project: String,
     val stage: String,
     val qualifier: String? = null,
+    val timeoutSeconds: Int? = null,
 ) {
     companion object {
         /** The section of `awsconfiguration.json` this client reads. */
@@ -70,7 +74,19 @@ data class BackendConfig(
                 project = section.required("Project"),
                 stage = section.required("Stage"),
                 qualifier = section.optional("Qualifier"),
+                timeoutSeconds = section.seconds("TimeoutSeconds"),
             )
+        }
+
+        private fun JsonObject.seconds(key: String): Int? {
+            val value: JsonElement = get(key) ?: return null
+            val seconds = (value as? JsonPrimitive)?.takeIf { !it.isString }?.content?.toIntOrNull()
+            if (seconds == null || seconds !in 1..900) {
+                throw BackendConfigException(
+                    "awsconfiguration.json: \"$SECTION\".\"$key\" must be a number of seconds from 1 to 900: run backend-ctl up",
+                )
+            }
+            return seconds
         }
 
         private fun JsonObject.required(key: String): String =

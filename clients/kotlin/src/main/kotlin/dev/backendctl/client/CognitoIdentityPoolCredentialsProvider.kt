@@ -87,6 +87,15 @@ class CognitoIdentityPoolCredentialsProvider(
         identityId ?: store.load(identityPoolId)?.also { identityId = it } ?: newIdentity()
     }
 
+    /**
+     * Drops the cached credentials when they are the ones with [accessKeyId], which a service
+     * refused as expired: the next [resolve] fetches new ones. Credentials fetched meanwhile by
+     * another caller are kept.
+     */
+    suspend fun refused(accessKeyId: String) = mutex.withLock {
+        if (cached?.credentials?.accessKeyId == accessKeyId) cached = null
+    }
+
     override fun close() {
         closed = true
         cached = null

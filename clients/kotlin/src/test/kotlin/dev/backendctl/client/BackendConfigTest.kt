@@ -86,4 +86,16 @@ class BackendConfigTest {
     fun `the qualifier is optional`() {
         assertNull(BackendConfig.parse("{$section}").qualifier)
     }
+
+    @Test
+    fun `reads the function's timeout, and refuses one that is not 1 to 900 seconds`() {
+        fun with(value: String) = """{"BackendCtl": {"Region": "us-east-1", "IdentityPoolId": "us-east-1:x",
+            "FunctionName": "f", "Project": "p", "Stage": "dev", "TimeoutSeconds": $value}}"""
+        assertEquals(10, BackendConfig.parse(with("10")).timeoutSeconds)
+        assertNull(BackendConfig.parse(written).timeoutSeconds, "a file from before it was written")
+        for (bad in listOf("0", "901", "\"10\"", "2.5")) {
+            val e = assertThrows<BackendConfigException> { BackendConfig.parse(with(bad)) }
+            assertTrue("\"TimeoutSeconds\" must be a number of seconds from 1 to 900" in e.message.orEmpty(), e.message)
+        }
+    }
 }

@@ -21,6 +21,10 @@ class RecordingProxy(target: String) : Closeable {
     private val sent = mutableListOf<ByteArrayOutputStream>()
     private val sockets = mutableListOf<Socket>()
 
+    /** How long the first answer on each connection is held back (a slow function, a slow network). */
+    @Volatile
+    var answerDelayMillis: Long = 0
+
     /** Where the client should connect instead of [target]. */
     val url: String = "http://127.0.0.1:${server.localPort}"
 
@@ -36,7 +40,7 @@ class RecordingProxy(target: String) : Closeable {
                     sockets += upstream
                 }
                 thread(isDaemon = true) { pipe(client.getInputStream(), upstream.getOutputStream(), record) }
-                thread(isDaemon = true) { pipe(upstream.getInputStream(), client.getOutputStream(), null) }
+                thread(isDaemon = true) { pipe(upstream.getInputStream(), client.getOutputStream(), null, answerDelayMillis) }
             }
         }
     }
@@ -50,12 +54,15 @@ class RecordingProxy(target: String) : Closeable {
         synchronized(this) { sockets.forEach { runCatching { it.close() } } }
     }
 
-    private fun pipe(from: InputStream, to: OutputStream, record: ByteArrayOutputStream?) {
+    private fun pipe(from: InputStream, to: OutputStream, record: ByteArrayOutputStream?, delayMillis: Long = 0) {
         val buffer = ByteArray(16 * 1024)
+        var first = true
         try {
             while (true) {
                 val n = from.read(buffer)
                 if (n < 0) break
+                if (first && delayMillis > 0) Thread.sleep(delayMillis)
+                first = false
                 if (record != null) synchronized(record) { record.write(buffer, 0, n) }
                 to.write(buffer, 0, n)
                 to.flush()
