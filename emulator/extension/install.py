@@ -14,7 +14,7 @@ from extension.awslambda import aliases, api, runtime, states, versions
 from extension.awslambda import logs as lambda_logs
 from extension.cloudwatch import alarms, metric_data
 from extension.cognito import identities, responses as pools
-from extension.front import account_rules, cbor, door, issued, switches
+from extension.front import account_rules, cbor, dispatch, door, issued, switches
 from extension.front.authorization import users
 from extension.iam import conflicts as iam_conflicts, policy_size, propagation
 from extension.logs import conflicts as logs_conflicts
@@ -48,6 +48,7 @@ def install() -> None:
     metric_data.install()
     alarms.install()  # over metric_data: evaluates alarms on each datapoint; starts the evaluator
     subscriptions.install()
+    dispatch.install()  # moto's per-request backend lookup, read once: no order to keep
     door.install(
         wrappers=[cbor.wrapper],  # outermost: the CBOR call as signed, then as a query call
         checks=[
