@@ -100,7 +100,12 @@ pub const TOPIC_ACTIONS: &[&str] = &[
     "sns:DeleteTopic",
 ];
 
-/// The guard's alarms, by name.
+/// The guard's alarms, by name. `DescribeAlarms` stays pinned to our alarms'
+/// ARNs because backend-ctl always names them (`AlarmNames`, metric alarms
+/// only): AWS evaluates a named call per alarm (the ARC guide's sample
+/// policy pins it so), and only a call by prefix or for every alarm on
+/// `alarm:*` (the refusal in aws-samples/amazon-cloudwatch-auto-alarms#1),
+/// or one for composite alarms on `*` (CloudWatch's permissions reference).
 pub const ALARM_ACTIONS: &[&str] = &[
     "cloudwatch:PutMetricAlarm",
     "cloudwatch:DescribeAlarms",
