@@ -169,15 +169,16 @@ fn a_dead_runs_lock_is_taken_over_and_a_live_ones_can_be_broken() {
     let mut ended = std::process::Command::new("true").spawn().unwrap();
     let pid = ended.id();
     ended.wait().unwrap();
-    let host = String::from_utf8_lossy(
-        &std::process::Command::new("hostname")
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .trim()
-    .to_string();
-    let host = std::env::var("HOSTNAME").unwrap_or(host);
+    // This machine's name as backend-ctl tells it.
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .unwrap_or_else(|| {
+            let out = std::process::Command::new("hostname").output().unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        })
+        .trim()
+        .to_string();
     take(&format!("up by someone@{host} pid {pid}"));
     let run = p.up();
     assert!(
@@ -191,6 +192,35 @@ fn a_dead_runs_lock_is_taken_over_and_a_live_ones_can_be_broken() {
         "{}",
         run.stderr()
     );
+    assert!(aws.log_group(lock).is_none(), "the lock is given back");
+
+    // A run on this machine that still runs keeps its lock, however old:
+    // taking it over would make two writers. --force-unlock breaks it.
+    let mut running = std::process::Command::new("sleep")
+        .arg("60")
+        .spawn()
+        .unwrap();
+    take(&format!("up by someone@{host} pid {}", running.id()));
+    p.write_config(&common::Settings {
+        memory_mb: 192,
+        ..common::Settings::default()
+    });
+    p.recorder.clear();
+    let expired = [("BACKEND_CTL_LOCK_TTL_SECS", Some("0"))];
+    let run = p.run_with(&["up", "--yes"], &expired).fails(
+        8,
+        &format!("another run is changing lockdead/dev: up by someone@{host} pid"),
+    );
+    assert!(
+        run.stderr().contains("keeps the lock until it ends"),
+        "{}",
+        run.stderr()
+    );
+    assert!(p.recorder.writes().is_empty(), "{:?}", p.recorder.writes());
+    p.run_with(&["up", "--yes", "--force-unlock"], &expired)
+        .ok();
+    running.kill().unwrap();
+    running.wait().unwrap();
     assert!(aws.log_group(lock).is_none(), "the lock is given back");
 
     // A live run elsewhere: the next change stops before any write...
@@ -232,19 +262,26 @@ fn a_dead_runs_lock_is_taken_over_and_a_live_ones_can_be_broken() {
 }
 
 /// A project of the stack `name` whose first `DeleteLogGroup` (the
-/// takeover's) waits `pause` between the run's read of the lock and the delete.
+/// takeover's) waits `pause` between the run's read of the lock and the
+/// delete, and which then holds the lock for at least `HELD`: its first
+/// `CreateRole` (the first write under the lock) waits that long.
 fn slow_to_delete(name: &str, pause: Duration) -> Project {
+    let wait = |pause| Arc::new(move || std::thread::sleep(pause));
     Project::with_faults(
         name,
         Faults {
-            before: Some(Hook(
-                "DeleteLogGroup",
-                Arc::new(move || std::thread::sleep(pause)),
-            )),
+            before: vec![
+                Hook("DeleteLogGroup", wait(pause)),
+                Hook("CreateRole", wait(HELD)),
+            ],
             ..Faults::default()
         },
     )
 }
+
+/// How long the winner of a takeover holds the lock at least: longer than
+/// the other run takes to judge it, even on a loaded machine.
+const HELD: Duration = Duration::from_secs(3);
 
 #[test]
 fn two_runs_taking_over_one_expired_lock_never_both_hold_it() {
@@ -252,7 +289,9 @@ fn two_runs_taking_over_one_expired_lock_never_both_hold_it() {
     for round in 0..3 {
         let name = format!("locktake{round}");
         let lock = format!("/backend-ctl/locks/{name}-dev");
-        // A lock of a run elsewhere, past its time to live for both runs.
+        // A lock of a run elsewhere, past its time to live for both runs
+        // (the winner's own lock then is a live process's of this machine,
+        // which no time to live expires).
         aws.block(
             aws.logs
                 .create_log_group()

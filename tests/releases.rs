@@ -225,7 +225,7 @@ fn a_rollback_racing_a_release_is_refused_not_overwritten() {
     // alias (to version 2, as someone's own rollback --to 2 would).
     let (other, function) = (aws.clone(), names.function.clone());
     p.recorder.set_faults(Faults {
-        before: Some(Hook(
+        before: vec![Hook(
             "UpdateAlias",
             Arc::new(move || {
                 other
@@ -240,7 +240,7 @@ fn a_rollback_racing_a_release_is_refused_not_overwritten() {
                     )
                     .unwrap();
             }),
-        )),
+        )],
         ..Faults::default()
     });
     let run = p

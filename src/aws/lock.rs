@@ -103,13 +103,13 @@ pub async fn release(logs: &Client, name: &str, patience: Patience<'_>) -> Resul
 pub const CLAIM_TTL: Duration = Duration::from_secs(30);
 
 /// What came of a takeover.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Takeover {
     /// The judged lock is gone (deleted by this run, or already): take the lock.
     Done,
     /// Another run claimed the takeover first, or the lock is another one
-    /// now: it is held.
-    Contended,
+    /// now: the lock as read after the claim (`None`: gone meanwhile).
+    Contended(Option<Holder>),
 }
 
 /// Takes over the lock `judged` (a dead run's, or one `--force-unlock`
@@ -149,7 +149,7 @@ pub async fn take_over(
             {
                 match claim_made_ms(logs, name, &stream).await? {
                     Some(at) if now_ms - at < CLAIM_TTL.as_millis() as i64 => {
-                        return Ok(Takeover::Contended)
+                        return Ok(Takeover::Contended(find(logs, name).await?))
                     }
                     // A claim of a run that died taking over: claim after it.
                     _ => continue,
@@ -159,11 +159,11 @@ pub async fn take_over(
         }
     }
     if !claimed {
-        return Ok(Takeover::Contended);
+        return Ok(Takeover::Contended(find(logs, name).await?));
     }
     match find(logs, name).await? {
         None => Ok(Takeover::Done),
-        Some(now) if now.since_ms != judged.since_ms => Ok(Takeover::Contended),
+        Some(now) if now.since_ms != judged.since_ms => Ok(Takeover::Contended(Some(now))),
         Some(_) => {
             release(logs, name, patience).await?;
             Ok(Takeover::Done)

@@ -120,21 +120,71 @@ fn kill_says_alive(succeeded: bool, stderr: &str) -> bool {
     succeeded || stderr.to_ascii_lowercase().contains("not permitted")
 }
 
+/// When a process of this machine started, in ms since the epoch, where
+/// the system tells it (Linux's `/proc`).
+fn started_ms(pid: u32) -> Option<i64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let boot = std::fs::read_to_string("/proc/stat").ok()?;
+    start_from_proc(&stat, &boot)
+}
+
+/// `/proc` counts in `USER_HZ` ticks, 100 a second on every Linux ABI.
+const USER_HZ: i64 = 100;
+
+/// A process's start from its `/proc/{pid}/stat` (field 22, ticks after
+/// boot; the name in field 2 may hold spaces and parentheses, so fields are
+/// counted after its last `)`) and the boot time in `/proc/stat`.
+fn start_from_proc(stat: &str, boot: &str) -> Option<i64> {
+    let btime: i64 = boot
+        .lines()
+        .find_map(|l| l.strip_prefix("btime "))?
+        .trim()
+        .parse()
+        .ok()?;
+    let ticks: i64 = stat
+        .rsplit_once(')')?
+        .1
+        .split_whitespace()
+        .nth(19)?
+        .parse()
+        .ok()?;
+    Some(btime * 1000 + ticks * 1000 / USER_HZ)
+}
+
+/// A holder's process started before it made its lock; one that started
+/// this much later is another process given the same pid. The margin covers
+/// the skew between this machine's clock and AWS's, which dates the lock.
+const REUSED_AFTER_MS: i64 = 60_000;
+
 /// Whose lock it is: this very run's (a retried create that had gone
-/// through), a run on this machine that has ended (a crash, `kill -9`), or
-/// a live one.
+/// through), a run on this machine that has ended (a crash, `kill -9`; or
+/// its pid is another process's now), one that runs on this machine, or a
+/// run whose life cannot be seen from here (another machine's).
 #[derive(Debug, PartialEq, Eq)]
 enum Whose {
     Ours,
     Dead,
+    Running,
     Other,
 }
 
-fn whose(who: &str) -> Whose {
-    match holder_process(who) {
-        Some((h, pid)) if h == host() && pid == std::process::id() => Whose::Ours,
-        Some((h, pid)) if h == host() && !alive(pid) => Whose::Dead,
-        _ => Whose::Other,
+fn whose(holder: &Holder) -> Whose {
+    let Some((h, pid)) = holder_process(&holder.who) else {
+        return Whose::Other;
+    };
+    if h != host() {
+        return Whose::Other;
+    }
+    let ours = pid == std::process::id();
+    if !ours && !alive(pid) {
+        return Whose::Dead;
+    }
+    match started_ms(pid) {
+        Some(at) if at > holder.since_ms + REUSED_AFTER_MS => Whose::Dead,
+        _ if ours => Whose::Ours,
+        Some(_) => Whose::Running,
+        // Alive, but maybe under a reused pid: its time to live decides.
+        None => Whose::Other,
     }
 }
 
@@ -179,15 +229,26 @@ where
     let mut said = false;
     while let Some(holder) = lock::acquire(&clients.logs, &name, &who, &names.tags()).await? {
         let age = Duration::from_millis((now_ms() - holder.since_ms).max(0) as u64);
-        let dead = match whose(&holder.who) {
+        let judged = whose(&holder);
+        let dead = match judged {
             Whose::Ours => break,
             Whose::Dead => Some("that process has ended".to_string()),
             Whose::Other if holder.since_ms > 0 && age > ttl => Some(format!(
                 "it is older than {} s, so that run has died",
                 ttl.as_secs()
             )),
-            Whose::Other => None,
+            Whose::Running | Whose::Other => None,
         };
+        let busy = |what: &str, hint: &str| {
+            Error::Busy(format!(
+                "another run is {what} {}/{}: {}, {}; nothing was changed\n  hint: {hint}",
+                names.project,
+                names.stage,
+                holder.who,
+                since(&holder)
+            ))
+        };
+        let give_up = !flags.wait || started.elapsed() > ttl;
         if let Some(why) = dead {
             progress.note(&format!(
                 "taking over the lock left by {} {}: {why}",
@@ -196,37 +257,27 @@ where
             ));
             match lock::take_over(&clients.logs, &name, &holder, patience, now_ms()).await? {
                 Takeover::Done => continue,
-                // Another run took it over first: its lock is held now.
-                Takeover::Contended => {
-                    let same = lock::find(&clients.logs, &name)
-                        .await?
-                        .is_some_and(|now| now.since_ms == holder.since_ms);
-                    if !same {
-                        continue;
-                    }
-                    if !flags.wait || started.elapsed() > ttl {
-                        return Err(Error::Busy(format!(
-                            "another run is taking over the lock of {}/{} left by {} {}; nothing was changed\n  hint: retry in a moment, or wait for it with --wait",
-                            names.project,
-                            names.stage,
-                            holder.who,
-                            since(&holder)
-                        )));
+                // Another run claimed this very lock first: its takeover is
+                // under way. Any other lock there now is looked at afresh.
+                Takeover::Contended(Some(now)) if now.since_ms == holder.since_ms => {
+                    if give_up {
+                        return Err(busy(
+                            "taking over the lock of",
+                            "retry in a moment, or wait for it with --wait",
+                        ));
                     }
                     tokio::time::sleep(POLL).await;
                     continue;
                 }
+                Takeover::Contended(_) => continue,
             }
         }
-        if !flags.wait || started.elapsed() > ttl {
-            return Err(Error::Busy(format!(
-                "another run is changing {}/{}: {}, {}; nothing was changed\n  hint: retry once it ends, or wait for it with --wait; if that run died, --force-unlock breaks its lock (which expires by itself after {} s)",
-                names.project,
-                names.stage,
-                holder.who,
-                since(&holder),
-                ttl.as_secs()
-            )));
+        if give_up {
+            let hint = match judged {
+                Whose::Running => "retry once it ends, or wait for it with --wait; it runs on this machine, so it keeps the lock until it ends (if it hangs, stop it, or --force-unlock breaks its lock)".to_string(),
+                _ => format!("retry once it ends, or wait for it with --wait; if that run died, --force-unlock breaks its lock (which expires by itself after {} s)", ttl.as_secs()),
+            };
+            return Err(busy("changing", &hint));
         }
         if !said {
             progress.note(&format!(

@@ -61,9 +61,10 @@ pub struct Faults {
     /// From the first call of this action on, every connection drops before
     /// the request is forwarded: the run stops right there, as if killed.
     pub cut_at: Option<&'static str>,
-    /// Before the first call of this action is forwarded, this runs (another
-    /// actor changing the stack between a run's read and its write).
-    pub before: Option<Hook>,
+    /// Before the first call of each hook's action is forwarded, the hook
+    /// runs (another actor changing the stack between a run's read and its
+    /// write, or a run made slow at one step).
+    pub before: Vec<Hook>,
 }
 
 /// Something done to the emulator in the middle of a run (see `Faults::before`).
@@ -327,14 +328,12 @@ async fn forward(
             s.faults.cut_after = Some(s.seen - 1);
         }
         let cut = s.faults.cut_after.is_some_and(|k| s.seen > k);
-        let hook = match &s.faults.before {
-            Some(Hook(action, f)) if *action == call.action => {
-                let f = f.clone();
-                s.faults.before = None;
-                Some(f)
-            }
-            _ => None,
-        };
+        let hook = s
+            .faults
+            .before
+            .iter()
+            .position(|Hook(action, _)| *action == call.action)
+            .map(|at| s.faults.before.remove(at).1);
         let roll = next(&mut s.rng);
         let lose = s.faults.lose_answer_of == Some(call.action.as_str());
         let fault = if cut {
