@@ -14,9 +14,9 @@ from extension.awslambda import aliases, api, runtime, states, versions
 from extension.awslambda import logs as lambda_logs
 from extension.cloudwatch import alarms, metric_data
 from extension.cognito import identities, responses as pools
-from extension.front import account_rules, cbor, dispatch, door, issued, switches
+from extension.front import account_rules, cbor, dispatch, door, issued, switches, validation
 from extension.front.authorization import users
-from extension.iam import conflicts as iam_conflicts, policy_size, propagation
+from extension.iam import conflicts as iam_conflicts, policy_size, propagation, trust_policy
 from extension.logs import conflicts as logs_conflicts
 from extension.sns import subscriptions
 
@@ -33,6 +33,7 @@ def install() -> None:
     # Lambda without Docker selects a separate store: set before any function exists.
     moto_api_backend.set_config({"lambda": {"use_docker": False}})
     states.install()  # Pending / InProgress and the role check: innermost, moto's state changes
+    trust_policy.install()  # innermost of create_role: a malformed trust policy makes nothing
     propagation.install()  # marks each change of a role, for the checks below to read
     policy_size.install()  # over the marks: a policy too large is refused before it is marked
     iam_conflicts.install()  # over the size check: ConcurrentModification comes first
@@ -55,6 +56,7 @@ def install() -> None:
             issued.refusal,  # credentials the emulator issued: authenticated first
             account_rules.refusal,  # an account's denied actions and disabled regions
             users.refusal,  # IAM users switched on: signature, then their policies
+            validation.refusal,  # the operation's model: after who may call it, before moto
         ],
         routes={**switches.ROUTES, **account.ROUTES, **users.ROUTES},
         prefixes={identities.PATH: identities.endpoint_app,

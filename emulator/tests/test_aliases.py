@@ -118,7 +118,7 @@ def test_create_alias_refusals(lam, raw, fn):
         invalid("description", text, "Member must have length less than or equal to 256")
     assert refused(lambda: raw.create_alias(FunctionName=fn, Name="x", FunctionVersion="v1")) == \
         invalid("functionVersion", "v1",
-                r"Member must satisfy regular expression pattern: (\$LATEST|[0-9]+)")
+                r"Member must satisfy regular expression pattern: (\$LATEST(\.PUBLISHED)?|[0-9]+)")
     assert refused(lambda: lam.create_alias(FunctionName=fn, Name="x", FunctionVersion="10")) == (
         "ResourceNotFoundException", 404, f"Function not found: {arn(fn, '10')}")
     other = unique("missing")

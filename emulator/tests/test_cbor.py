@@ -328,6 +328,16 @@ def test_invalid_parameters(endpoint):
     assert body["__type"] == "com.amazonaws.cloudwatch#ValidationException"
 
 
+def test_a_model_violation_answers_as_cbor(endpoint):
+    params = alarm_params("a" * 256, f"arn:aws:sns:{REGION}:{ACCOUNT}:t")
+    status, query_error, body = error_body(endpoint, "PutMetricAlarm", **params)
+    assert (status, query_error) == (400, "ValidationError;Sender")
+    assert body == {"__type": "com.amazonaws.cloudwatch#ValidationException",
+                    "message": "1 validation error detected: Value '" + "a" * 256 + "' at "
+                    "'alarmName' failed to satisfy constraint: Member must have length less "
+                    "than or equal to 255"}
+
+
 def test_bad_cbor_and_unknown_operation(endpoint):
     status, headers, raw = send(endpoint, "DescribeAlarms", body=b"\xff\x00")
     assert status == 400

@@ -273,7 +273,7 @@ def group_changes(logs, group: str):
         lambda: logs.tag_log_group(logGroupName=group, tags={"stage": "dev"}),
         lambda: logs.untag_log_group(logGroupName=group, tags=["stage"]),
         lambda: logs.delete_retention_policy(logGroupName=group),
-        lambda: logs.tag_resource(resourceArn=arn + ":*", tags={"stage": "dev"}),
+        lambda: logs.put_retention_policy(logGroupName=group, retentionInDays=14),
         lambda: logs.delete_log_group(logGroupName=group),
     ]
 

@@ -81,9 +81,9 @@ def test_warm_reuse_and_restarts_on_changes(lam, role):
     pid = call(lam, name)[1]["pid"]
     assert call(lam, name)[1]["pid"] == pid  # warm
 
-    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"V": "2"}})
+    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"MARK": "2"}})
     after_config = call(lam, name, {"action": "env"})[1]
-    assert after_config["pid"] != pid and after_config["env"]["V"] == "2"
+    assert after_config["pid"] != pid and after_config["env"]["MARK"] == "2"
 
     lam.update_function_code(FunctionName=name, ZipFile=function_zip({
         "bootstrap": (BOOTSTRAP, 0o755), "extra.txt": ("x", 0o644)}))

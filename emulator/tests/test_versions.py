@@ -37,7 +37,7 @@ def refused(request) -> tuple[str, int, str]:
 
 
 def change(lam, name: str, value: str = "x") -> None:
-    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"V": value}})
+    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"MARK": value}})
 
 
 # --- numbering ------------------------------------------------------------------------------
@@ -97,7 +97,7 @@ def test_an_unchanged_latest_answers_the_last_version(lam, role):
 
 
 @pytest.mark.parametrize("update", [
-    {"MemorySize": 256}, {"Timeout": 9}, {"Environment": {"Variables": {"K": "v"}}},
+    {"MemorySize": 256}, {"Timeout": 9}, {"Environment": {"Variables": {"KEPT": "v"}}},
     {"Description": "changed"}, {"Handler": "other"}, {"Role": None},
     {"code": function_zip()},  # the same code again: AWS does not compare, it publishes
     {"code": function_zip(), "Architectures": [FOREIGN_ARCH]},
@@ -184,17 +184,17 @@ def test_code_sha256_and_revision_id_preconditions(lam, role):
 def test_a_version_keeps_its_code_and_configuration(lam, make, role):
     first_zip = function_zip()
     name = make_function(lam, role, code=first_zip, MemorySize=256, Timeout=5,
-                         Description="first", Environment={"Variables": {"V": "1", "K": "k"}})
+                         Description="first", Environment={"Variables": {"MARK": "1", "KEPT": "k"}})
     published = lam.publish_version(FunctionName=name, Description="release 1")
     before = lam.get_function(FunctionName=name, Qualifier="1")["Configuration"]
     other_role = make_role(make("iam"))
     lam.update_function_code(FunctionName=name, ZipFile=SECOND_ZIP, Architectures=[FOREIGN_ARCH])
     lam.update_function_configuration(FunctionName=name, MemorySize=512, Timeout=9, Role=other_role,
                                       Description="second",
-                                      Environment={"Variables": {"V": "2"}})
+                                      Environment={"Variables": {"MARK": "2"}})
     latest = lam.get_function_configuration(FunctionName=name)
     assert (latest["MemorySize"], latest["Architectures"], latest["Environment"]) == (
-        512, [FOREIGN_ARCH], {"Variables": {"V": "2"}})
+        512, [FOREIGN_ARCH], {"Variables": {"MARK": "2"}})
 
     got = lam.get_function(FunctionName=name, Qualifier="1")
     config = got["Configuration"]
@@ -202,7 +202,7 @@ def test_a_version_keeps_its_code_and_configuration(lam, make, role):
     assert config["CodeSha256"] == published["CodeSha256"] != latest["CodeSha256"]
     assert config["CodeSize"] == len(first_zip) != latest["CodeSize"]
     assert (config["MemorySize"], config["Timeout"], config["Role"]) == (256, 5, role)
-    assert config["Environment"] == {"Variables": {"V": "1", "K": "k"}}
+    assert config["Environment"] == {"Variables": {"MARK": "1", "KEPT": "k"}}
     assert config["Architectures"] == [HOST_ARCH]
     assert config["Description"] == "release 1"
     assert (config["Version"], config["FunctionArn"]) == ("1", fn_arn(name, "1"))
@@ -212,7 +212,7 @@ def test_a_version_keeps_its_code_and_configuration(lam, make, role):
     location = lam.get_function(FunctionName=name)["Code"]["Location"]
     assert urllib.request.urlopen(location, timeout=5).read() == SECOND_ZIP
     listed = lam.list_versions_by_function(FunctionName=name)["Versions"]
-    assert listed[1]["Environment"] == {"Variables": {"V": "1", "K": "k"}}
+    assert listed[1]["Environment"] == {"Variables": {"MARK": "1", "KEPT": "k"}}
     assert listed[0]["FunctionArn"] == fn_arn(name, "$LATEST")
     assert "State" not in listed[0] and "LastUpdateStatus" not in listed[1]
 
@@ -252,7 +252,7 @@ def test_deleting_one_version(lam, role):
         "ResourceNotFoundException", 404)
     assert lam.get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "1"
     assert lam.get_function_configuration(FunctionName=name)["Environment"] == {
-        "Variables": {"V": "4"}}
+        "Variables": {"MARK": "4"}}
     missing = unique("missing")
     assert refused(lambda: lam.delete_function(FunctionName=missing, Qualifier="1")) == (
         "ResourceNotFoundException", 404, f"Function not found: {fn_arn(missing)}")

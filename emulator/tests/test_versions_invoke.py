@@ -29,14 +29,14 @@ MARKED_ZIP = function_zip({"bootstrap": (BOOTSTRAP, 0o755), "marker.txt": ("v2",
 def released(lam, role):
     """Version 1 (V=1, 128 MB, 3 s), version 2 (V=2, 256 MB, 5 s, marked code), $LATEST
     (V=3, 512 MB, 7 s, marked code); alias live -> 1."""
-    name = make_function(lam, role, MemorySize=128, Timeout=3, Environment={"Variables": {"V": "1"}})
+    name = make_function(lam, role, MemorySize=128, Timeout=3, Environment={"Variables": {"MARK": "1"}})
     lam.publish_version(FunctionName=name)
     lam.update_function_code(FunctionName=name, ZipFile=MARKED_ZIP)
     lam.update_function_configuration(FunctionName=name, MemorySize=256, Timeout=5,
-                                      Environment={"Variables": {"V": "2"}})
+                                      Environment={"Variables": {"MARK": "2"}})
     lam.publish_version(FunctionName=name)
     lam.update_function_configuration(FunctionName=name, MemorySize=512, Timeout=7,
-                                      Environment={"Variables": {"V": "3"}})
+                                      Environment={"Variables": {"MARK": "3"}})
     lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
     return name
 
@@ -71,7 +71,7 @@ def test_a_qualifier_runs_that_versions_code_and_configuration(lam, released, ta
     assert "FunctionError" not in response, payload
     assert response["ExecutedVersion"] == version
     assert env["AWS_LAMBDA_FUNCTION_VERSION"] == version
-    assert env["V"] == value
+    assert env["MARK"] == value
     assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == str(memory)
     deadline = int(headers["Lambda-Runtime-Deadline-Ms"]) / 1000
     assert abs(deadline - payload["received"] - timeout) < 0.5

@@ -238,9 +238,21 @@ def _evaluator() -> None:
 # --- the API ------------------------------------------------------------------------------
 
 
+def check_alarm(period: int | None, evaluation_periods: int | None,
+                datapoints_to_alarm: int | None) -> None:
+    """PutMetricAlarm's rules beyond the model (API reference, "Period"), as AWS words them."""
+    if period is not None and period not in (10, 20, 30) and period % 60:
+        raise ValidationError("Period must be 10, 20, 30 or a multiple of 60")
+    if datapoints_to_alarm is not None and evaluation_periods is not None \
+            and datapoints_to_alarm > evaluation_periods:
+        raise ValidationError("DatapointsToAlarm must be less than or equal to EvaluationPeriods")
+
+
 def _patch_put(original: Any) -> Any:
     def put_metric_alarm(self: Any, *args: Any, **kwargs: Any) -> Any:
         name = kwargs["name"] if "name" in kwargs else args[0]
+        check_alarm(kwargs.get("period"), kwargs.get("evaluation_periods"),
+                    kwargs.get("datapoints_to_alarm"))
         now = utcnow()
         with _lock:
             old = self.alarms.get(name)

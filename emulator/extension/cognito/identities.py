@@ -52,7 +52,6 @@ from werkzeug.wrappers import Request, Response
 PATH = "/backend-ctl/cognito-identity/"
 DEFAULT_LIFETIME = 3600
 MAX_LIFETIME = 43200
-MAX_RESULTS = 60
 
 
 @dataclass(frozen=True)
@@ -90,11 +89,6 @@ _sequence = itertools.count()  # identities' creation order, for paging
 
 def _error(code: str, message: str) -> JsonRESTError:
     return JsonRESTError(error_type=code, message=message)
-
-
-def _validation(value: Any, field: str, constraint: str) -> JsonRESTError:
-    return _error("ValidationException", f"1 validation error detected: Value '{value}' at "
-                  f"'{field}' failed to satisfy constraint: {constraint}")
 
 
 def identity_not_found(identity_id: str) -> JsonRESTError:
@@ -201,23 +195,15 @@ class _BackendPatch:
 class _ResponsePatch:
     """Methods for CognitoIdentityResponse, one per action (``_required`` is cognito.models's)."""
 
+    # MaxResults (1..60) and IdentityIdsToDelete (1..60 items) are the model's
+    # constraints: front.validation refuses a call outside them at the door.
     def list_identities(self: Any) -> str:
-        max_results = self._required("MaxResults")
-        if isinstance(max_results, bool) or not isinstance(max_results, int) or not (
-                1 <= max_results <= MAX_RESULTS):
-            raise _validation(max_results, "maxResults",
-                              f"Member must have value between 1 and {MAX_RESULTS}")
-        return self.backend.list_identities_page(self._required("IdentityPoolId"), max_results,
+        return self.backend.list_identities_page(self._required("IdentityPoolId"),
+                                                 int(self._required("MaxResults")),
                                                  self._get_param("NextToken"))
 
     def delete_identities(self: Any) -> str:
         ids = self._required("IdentityIdsToDelete")
-        if not isinstance(ids, list) or not ids:
-            raise _validation(ids, "identityIdsToDelete",
-                              "Member must have length greater than or equal to 1")
-        if len(ids) > MAX_RESULTS:
-            raise _validation(ids, "identityIdsToDelete",
-                              f"Member must have length less than or equal to {MAX_RESULTS}")
         return self.backend.delete_identities([str(i) for i in ids])
 
     def describe_identity(self: Any) -> str:

@@ -42,7 +42,6 @@ from moto.core.exceptions import JsonRESTError
 from extension.cognito import identities
 from extension.front.switches import switches_for
 
-MAX_RESULTS_LIMIT = 60
 ROLE_KINDS = ("authenticated", "unauthenticated")
 ROLE_ARN = re.compile(r"arn:aws[\w-]*:iam::\d{12}:role/[\w+=,.@/-]+")
 POOL_ARN = re.compile(

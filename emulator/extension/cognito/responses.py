@@ -12,7 +12,7 @@ from typing import Any
 from moto.cognitoidentity.models import CognitoIdentityBackend, CognitoIdentityPool
 from moto.cognitoidentity.responses import CognitoIdentityResponse
 
-from extension.cognito.models import MAX_RESULTS_LIMIT, BackendPatch, PoolPatch, error
+from extension.cognito.models import BackendPatch, PoolPatch, error
 
 
 def _install(target: type, patch: type) -> None:
@@ -64,15 +64,9 @@ class ResponsePatch:
         )
 
     def list_identity_pools(self: Any) -> str:
-        max_results = self._required("MaxResults")
-        if not isinstance(max_results, int) or not 1 <= max_results <= MAX_RESULTS_LIMIT:
-            raise error(
-                "ValidationException",
-                f"1 validation error detected: Value '{max_results}' at 'maxResults' "
-                "failed to satisfy constraint: Member must have value between 1 and "
-                f"{MAX_RESULTS_LIMIT}",
-            )
-        return self.backend.list_identity_pools_page(max_results, self._get_param("NextToken"))
+        # MaxResults 1..60: the model's constraint, refused at the door (front.validation).
+        return self.backend.list_identity_pools_page(int(self._required("MaxResults")),
+                                                     self._get_param("NextToken"))
 
     def get_id(self: Any) -> str:
         return self.backend.get_id(self._required("IdentityPoolId"), self._get_param("Logins"))

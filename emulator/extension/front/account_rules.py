@@ -30,7 +30,6 @@ identity pool the request names (else "*").
 """
 
 import fnmatch
-import re
 from typing import Any
 
 from moto.utilities.utils import get_partition
@@ -39,7 +38,6 @@ from werkzeug.wrappers import Response
 from extension.account import settings as account_settings
 from extension.front import wire
 
-SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
 
 def _resource(service: str, region: str, account: str, params: dict) -> str:
@@ -72,7 +70,7 @@ def refusal(environ: dict[str, Any]) -> Response | None:
     """The answer to a request that its account's settings refuse, else None."""
     if not account_settings.any_configured():
         return None
-    match = SCOPE.search(environ.get("HTTP_AUTHORIZATION") or "")
+    match = wire.SCOPE.search(environ.get("HTTP_AUTHORIZATION") or "")
     if not match:
         return None
     access_key, region, service = match.groups()

@@ -14,6 +14,7 @@ An authorization failure's code is the service's: ``AccessDenied`` (query),
 import io
 import json
 import os
+import re
 import uuid
 from typing import Any
 from urllib.parse import parse_qsl, quote
@@ -26,7 +27,8 @@ from werkzeug.wrappers import Response
 
 XMLNS = {"iam": "https://iam.amazonaws.com/doc/2010-05-08/",
          "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
-         "sns": "http://sns.amazonaws.com/doc/2010-03-31/"}
+         "sns": "http://sns.amazonaws.com/doc/2010-03-31/",
+         "monitoring": "http://monitoring.amazonaws.com/doc/2010-08-01/"}
 LAMBDA_ACTIONS = {"Invoke": "InvokeFunction", "InvokeWithResponseStream": "InvokeFunction"}
 DENIED = {"sns": "AuthorizationError"}  # a service's own code for an authorization failure
 INVALID_TOKEN = "The security token included in the request is invalid."
@@ -34,6 +36,9 @@ EXPIRED_TOKEN = "The security token included in the request is expired"
 BAD_SIGNATURE = ("The request signature we calculated does not match the signature you provided. "
                  "Check your AWS Secret Access Key and signing method. Consult the service "
                  "documentation for details.")
+
+# An Authorization header's credential scope: (access key, region, signing name).
+SCOPE = re.compile(r"Credential=([^/,\s]+)/\d{8}/([^/]+)/([^/]+)/aws4_request")
 
 # A service's signing name, where it is not its IAM prefix.
 IAM_PREFIX = {"monitoring": "cloudwatch"}

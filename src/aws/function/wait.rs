@@ -1,13 +1,14 @@
-//! Waiting out Lambda's asynchronous states with the SDK's waiters, within
-//! a stated limit, and reporting Lambda's own reason when they fail.
+//! Waiting out Lambda's asynchronous states within a stated limit, and
+//! reporting Lambda's own reason when they fail. It polls `GetFunction` as
+//! the SDK's waiters do, but soon at first: an update of a zip function
+//! usually ends within a second, and the SDK's waiters wait a whole second
+//! (at least) before their second look.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use aws_sdk_lambda::client::Waiters;
+use aws_sdk_lambda::types::FunctionConfiguration;
 use aws_sdk_lambda::Client;
-use aws_smithy_runtime_api::client::waiters::error::WaiterError;
 
-use super::read::find;
 use crate::error::AwsError;
 use crate::progress::Progress;
 
@@ -20,7 +21,47 @@ pub enum Wait {
     Updated,
 }
 
-/// Waits with the SDK's waiter, up to `limit`; on failure reports Lambda's reason.
+/// The pauses between looks, in ms; the last one repeats.
+const PAUSES_MS: [u64; 6] = [100, 200, 400, 800, 1600, 2000];
+
+/// What a look at the function says of the state waited for.
+#[derive(Debug, PartialEq, Eq)]
+enum Seen {
+    Done,
+    Failed(String),
+    Busy(String),
+}
+
+fn seen(what: Wait, config: Option<&FunctionConfiguration>) -> Seen {
+    let Some(c) = config else {
+        return Seen::Busy("no configuration yet".into());
+    };
+    let (status, reason, done, kind) = match what {
+        Wait::Active => (
+            c.state().map(|s| s.as_str()),
+            c.state_reason(),
+            "Active",
+            "state",
+        ),
+        Wait::Updated => (
+            c.last_update_status().map(|s| s.as_str()),
+            c.last_update_status_reason(),
+            "Successful",
+            "last update",
+        ),
+    };
+    match status {
+        Some(s) if s == done => Seen::Done,
+        Some("Failed") => Seen::Failed(format!(
+            "{kind} Failed: {}",
+            reason.unwrap_or("(no reason given)")
+        )),
+        other => Seen::Busy(format!("{kind} {}", other.unwrap_or("unknown"))),
+    }
+}
+
+/// Waits until the function is in the state `what` names, up to `limit`;
+/// on failure reports Lambda's reason.
 pub async fn wait(
     lambda: &Client,
     progress: &Progress,
@@ -28,76 +69,50 @@ pub async fn wait(
     what: Wait,
     limit: Duration,
 ) -> Result<(), AwsError> {
-    let (label, result) = match what {
-        Wait::Active => (
-            "to become Active",
-            lambda
-                .wait_until_function_active_v2()
-                .function_name(name)
-                .wait(limit)
-                .await
-                .map(|_| ()),
-        ),
-        Wait::Updated => (
-            "to finish updating",
-            lambda
-                .wait_until_function_updated_v2()
-                .function_name(name)
-                .wait(limit)
-                .await
-                .map(|_| ()),
-        ),
+    let label = match what {
+        Wait::Active => "to become Active",
+        Wait::Updated => "to finish updating",
     };
     let action = format!("waiting for Lambda Function ({name}) {label}");
-    match result {
-        Ok(()) => Ok(()),
-        Err(WaiterError::FailureState(f)) => {
-            let reason = f
-                .final_poll()
-                .as_result()
-                .ok()
-                .and_then(|out| out.configuration())
-                .map(|c| match what {
-                    Wait::Active => format!(
-                        "state {}: {}",
-                        c.state().map(|s| s.as_str()).unwrap_or("?"),
-                        c.state_reason().unwrap_or("(no reason given)")
-                    ),
-                    Wait::Updated => format!(
-                        "last update {}: {}",
-                        c.last_update_status().map(|s| s.as_str()).unwrap_or("?"),
-                        c.last_update_status_reason().unwrap_or("(no reason given)")
-                    ),
+    let started = Instant::now();
+    let mut pauses = PAUSES_MS
+        .iter()
+        .copied()
+        .chain(std::iter::repeat(PAUSES_MS[PAUSES_MS.len() - 1]));
+    loop {
+        let out = lambda
+            .get_function()
+            .function_name(name)
+            .send()
+            .await
+            .map_err(|e| crate::aws::failed(action.clone(), e))?;
+        let last = match seen(what, out.configuration()) {
+            Seen::Done => return Ok(()),
+            Seen::Failed(cause) => {
+                return Err(AwsError {
+                    action,
+                    cause,
+                    hint: None,
+                    denied: None,
                 })
-                .unwrap_or_else(|| "Lambda reported a failed state".into());
-            Err(AwsError {
-                action,
-                cause: reason,
-                hint: None,
-                denied: None,
-            })
-        }
-        Err(WaiterError::ExceededMaxWait(_)) => {
-            let now = find(lambda, name).await.ok().flatten();
-            let state = now
-                .map(|f| format!("state {}, last update {}", f.state, f.last_update_status))
-                .unwrap_or_else(|| "state unknown".into());
+            }
+            Seen::Busy(last) => last,
+        };
+        let pause = Duration::from_millis(pauses.next().unwrap_or(2000));
+        if started.elapsed() + pause > limit {
             progress.note(&format!("Lambda Function ({name}) is still not ready"));
-            Err(AwsError {
+            return Err(AwsError {
                 action,
-                cause: format!("still not done after {} s ({state})", limit.as_secs()),
+                cause: format!("still not done after {} s ({last})", limit.as_secs()),
                 hint: Some(
                     "run the same command again later; it picks up where this one stopped".into(),
                 ),
                 denied: None,
-            })
+            });
         }
-        Err(WaiterError::OperationFailed(e)) => Err(crate::aws::failed(action, e.into_error())),
-        Err(e) => Err(AwsError {
-            action,
-            cause: aws_sdk_lambda::error::DisplayErrorContext(&e).to_string(),
-            hint: None,
-            denied: None,
-        }),
+        tokio::time::sleep(pause).await;
     }
 }
+
+#[cfg(test)]
+mod tests;
