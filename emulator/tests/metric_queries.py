@@ -18,7 +18,7 @@ from datetime import datetime, timedelta, timezone
 import boto3
 from botocore.config import Config
 
-from server import REGION
+from server import REGION, settling
 
 NAMESPACE = "AWS/Lambda"
 
@@ -26,8 +26,11 @@ NAMESPACE = "AWS/Lambda"
 def client(endpoint: str, service: str):
     """A client that sends every request once: a throttled Invoke is one Throttles datapoint
     (botocore retries TooManyRequestsException otherwise)."""
-    return boto3.client(service, endpoint_url=endpoint, region_name=REGION,
+    made = boto3.client(service, endpoint_url=endpoint, region_name=REGION,
                         config=Config(retries={"total_max_attempts": 1}))
+    if service == "lambda":
+        settling(made)
+    return made
 
 
 def utcnow() -> datetime:

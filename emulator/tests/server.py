@@ -9,6 +9,7 @@ ClientError as (code, HTTP status, message).
 import os
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -67,15 +68,50 @@ def unique(prefix: str = "pool") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
 
 
+# Lambda's calls after which a function is Pending or InProgress for a while.
+CHANGES = ("CreateFunction", "UpdateFunctionCode", "UpdateFunctionConfiguration")
+
+
+def settle(client, name: str, timeout: float = 15.0) -> dict:
+    """Wait until function ``name`` is neither Pending nor InProgress, as a caller on
+    AWS must before its next change; its configuration then."""
+    deadline = time.monotonic() + timeout
+    while True:
+        config = client.get_function_configuration(FunctionName=name)
+        if config.get("State") != "Pending" and config.get("LastUpdateStatus") != "InProgress":
+            return config
+        assert time.monotonic() < deadline, f"{name} still busy: {config.get('State')}, " \
+            f"{config.get('LastUpdateStatus')}"
+        time.sleep(0.05)
+
+
+def settling(client) -> None:
+    """Make a Lambda client wait out the states its own changes begin."""
+    def remember(params, context, **_):
+        context["settle"] = params.get("FunctionName")
+
+    def wait(http_response, context, **_):
+        if http_response.status_code < 300 and context.get("settle"):
+            settle(client, context["settle"])
+
+    for operation in CHANGES:
+        client.meta.events.register(f"before-parameter-build.lambda.{operation}", remember)
+        client.meta.events.register(f"after-call.lambda.{operation}", wait)
+
+
 def clients(url: str, account: str | None = None, region: str = REGION):
-    """A factory of boto3 clients for ``url``, in ``account`` (x-moto-account-id)."""
-    def make(service: str, **config):
+    """A factory of boto3 clients for ``url``, in ``account`` (x-moto-account-id). A
+    Lambda client waits out the Pending and InProgress states its changes begin
+    (``settle=False``: it does not, for the tests of those states)."""
+    def make(service: str, settle: bool = True, **config):
         client = boto3.client(service, endpoint_url=url, region_name=region,
                               config=Config(retries={"max_attempts": 1}, **config))
         if account:
             def add_header(request, **_):
                 request.headers["x-moto-account-id"] = account
             client.meta.events.register("before-sign.*.*", add_header)
+        if service == "lambda" and settle:
+            settling(client)
         return client
     return make
 

@@ -313,10 +313,11 @@ def test_a_just_put_invoke_policy_is_refused_until_it_propagates(make, exec_role
     live = f"{other.function_arn}:live"
     version = make("lambda").publish_version(FunctionName=other.function)["Version"]
     make("lambda").create_alias(FunctionName=other.function, Name="live", FunctionVersion=version)
+    iam = make("iam")  # made before the clock starts: a client takes a while to make
     put = time.monotonic()
-    make("iam").put_role_policy(RoleName=other.role_name, PolicyName="live",
-                                PolicyDocument=policy(allow(live)))
-    assert make("iam").get_role_policy(RoleName=other.role_name, PolicyName="live")  # IAM: at once
+    iam.put_role_policy(RoleName=other.role_name, PolicyName="live",
+                        PolicyDocument=policy(allow(live)))
+    assert iam.get_role_policy(RoleName=other.role_name, PolicyName="live")  # IAM: at once
     assert refused(lambda: lam.invoke(FunctionName=other.function, Qualifier="live")) == (
         "AccessDeniedException", 403, denied(other.role_name, live))
     assert call(lam, other.function)[0]["StatusCode"] == 200  # the older policy still allows
@@ -343,8 +344,9 @@ def test_a_just_deleted_invoke_policy_still_allows_until_it_propagates(make, exe
     lam = app_lambda(endpoint, app_credentials(endpoint, other.pool_id))
     after_window(created)
     assert call(lam, other.function)[0]["StatusCode"] == 200
+    iam = make("iam")  # made before the clock starts: a client takes a while to make
     deleted = time.monotonic()
-    make("iam").delete_role_policy(RoleName=other.role_name, PolicyName="invoke")
+    iam.delete_role_policy(RoleName=other.role_name, PolicyName="invoke")
     assert call(lam, other.function)[0]["StatusCode"] == 200
     assert time.monotonic() < deleted + WINDOW, "the check took longer than the window"
     after_window(deleted)

@@ -15,7 +15,7 @@ from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from server import ACCOUNT, DUMMY_ENV, REGION, error_of, spawn_launcher, unique
+from server import ACCOUNT, DUMMY_ENV, REGION, error_of, settle, spawn_launcher, unique
 
 ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/some-unauth-role"
 
@@ -335,7 +335,7 @@ def test_lambda_create_and_invoke_without_docker(client):
         Role=role["Role"]["Arn"], Code={"ZipFile": function_zip()}, Architectures=[HOST_ARCH],
     )
     assert created["FunctionName"] == name
-    assert lam.get_function(FunctionName=name)["Configuration"]["State"] == "Active"
+    assert settle(lam, name)["State"] == "Active"  # after its Pending moment
 
     answer = lam.invoke(FunctionName=name, Payload=json.dumps({"ping": 1}))
     assert answer["StatusCode"] == 200

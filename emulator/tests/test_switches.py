@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError, WaiterError
 
 import os
 
-from server import DUMMY_ENV, REGION, spawn_launcher, unique
+from server import DUMMY_ENV, REGION, settle, spawn_launcher, unique
 
 TRUST = json.dumps({
     "Version": "2012-10-17",
@@ -340,13 +340,24 @@ def test_scope_isolation(endpoint, iam, lam, scope):
     everything = dict(lambda_pending_seconds=5, lambda_update_seconds=5, iam_propagation_seconds=5)
     switch(endpoint, scope, **everything)
     switch(endpoint, scope + "quiet-")  # longer scope, all off: wins for its names
-    for prefix in (unique("other") + "-", scope + "quiet-"):
-        role_arn = make_role(iam, prefix + "role")
-        created = make_function(lam, prefix + "fn", role_arn)
-        assert created["State"] == "Active"
-        lam.update_function_configuration(FunctionName=prefix + "fn", Timeout=5)
-        again = lam.update_function_configuration(FunctionName=prefix + "fn", Timeout=6)
-        assert again["LastUpdateStatus"] == "Successful"
+    quiet = scope + "quiet-"
+    created = make_function(lam, quiet + "fn", make_role(iam, quiet + "role"))
+    assert created["State"] == "Active"
+    lam.update_function_configuration(FunctionName=quiet + "fn", Timeout=5)
+    again = lam.update_function_configuration(FunctionName=quiet + "fn", Timeout=6)
+    assert again["LastUpdateStatus"] == "Successful"
+    # A name no scope covers: the default states (STATE_SECONDS, 0.1 s), not the scope's 5 s.
+    other = unique("other") + "-"
+    assert make_function(lam, other + "fn", make_role(iam, other + "role"))["State"] == "Pending"
+    start = time.monotonic()
+    settle(lam, other + "fn")
+    busy = lam.update_function_configuration(FunctionName=other + "fn", Timeout=5)
+    assert busy["LastUpdateStatus"] == "InProgress"
+    with pytest.raises(ClientError) as excinfo:
+        lam.update_function_configuration(FunctionName=other + "fn", Timeout=6)
+    assert excinfo.value.response["Error"]["Code"] == "ResourceConflictException"
+    assert settle(lam, other + "fn")["LastUpdateStatus"] == "Successful"
+    assert time.monotonic() - start < 2
     call(endpoint, "DELETE", query=f"?scope={scope}quiet-")
 
 
@@ -354,7 +365,10 @@ def test_delete_clears(endpoint, iam, lam, scope):
     switch(endpoint, scope, lambda_pending_seconds=5, iam_propagation_seconds=5)
     assert call(endpoint, "DELETE") == (200, {"scopes": {}})
     role_arn = make_role(iam, scope + "role")
-    assert make_function(lam, scope + "fn", role_arn)["State"] == "Active"
+    start = time.monotonic()
+    make_function(lam, scope + "fn", role_arn)  # no propagation refusal: the role is usable
+    assert settle(lam, scope + "fn")["State"] == "Active"
+    assert time.monotonic() - start < 2  # the default states, not the cleared 5 s
 
 
 def test_reset_keeps_switches_and_works(endpoint, lam, scope, iam):

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 
 from apps import request
 from handlers import BOOTSTRAP, FOREIGN_ARCH, HOST_ARCH, function_zip
-from server import ACCOUNT, REGION, error_of, unique
+from server import ACCOUNT, REGION, error_of, settle, unique
 from stacks import call, make_function, make_role
 
 STALE = ("The Revision Id provided does not match the latest Revision Id. Call the "
@@ -128,12 +128,14 @@ def test_update_function_code_and_create_function_publish(lam, role):
         FunctionName=name, Qualifier="1")["CodeSha256"]
 
 
-def test_publishing_waits_for_an_update_in_progress(lam, role, endpoint):
+def test_publishing_waits_for_an_update_in_progress(make, role, endpoint):
+    lam = make("lambda", settle=False)
     scope = unique("publish-busy")
     assert request(endpoint, "/backend-ctl/switches", "POST",
                    {"scope": scope, "lambda_update_seconds": 30})[0] == 200
     try:
         name = make_function(lam, role, name=unique(scope))
+        settle(lam, name)
         lam.update_function_configuration(FunctionName=name, Timeout=8)
         assert refused(lambda: lam.publish_version(FunctionName=name)) == (
             "ResourceConflictException", 409, "The operation cannot be performed at this time. "

@@ -1,6 +1,7 @@
-"""Lambda's function states, switched on per scope: Pending after create, InProgress after an update.
+"""Lambda's function states: Pending after create, InProgress after an update, for a while.
 
-With ``lambda_pending_seconds`` / ``lambda_update_seconds`` (front.switches),
+For ``lambda_pending_seconds`` / ``lambda_update_seconds`` (front.switches: a
+scope's, else STATE_SECONDS, 0.1 s),
 CreateFunction leaves ``State: Pending`` and an update leaves
 ``LastUpdateStatus: InProgress`` for that long, then ``Active`` /
 ``Successful`` (``Failed`` with ``lambda_fail_reason``); meanwhile

@@ -19,7 +19,10 @@ Every field but ``scope`` is optional (0 / null = off); a POST replaces that
 scope's settings (and starts its ``/produced`` counts again). A Lambda
 function, IAM role, identity pool or log group whose name starts with a
 scope gets that scope's settings (the longest matching scope wins); other
-names behave as plain moto. Settings are read when a change
+names behave as plain moto, but for Lambda's states: a function no scope
+covers is Pending after CreateFunction and InProgress after each update for
+STATE_SECONDS (0.1 s; BACKEND_CTL_EMULATOR_STATE_SECONDS at launch, 0 = off),
+so that every caller meets them, as on AWS. Settings are read when a change
 begins, and states are computed from the clock on every read:
 
 * CreateFunction -> ``State: Pending`` for lambda_pending_seconds, then
@@ -81,6 +84,7 @@ keeps the switches.
 """
 
 import json
+import os
 import math
 import threading
 import time
@@ -109,6 +113,12 @@ class Switches:
     logs_operation_aborted: Refusal | None = None
 
 
+# Lambda's states for the names no scope covers: a function is Pending after
+# CreateFunction and InProgress after each update for this long, so that every
+# caller meets them, as on AWS (BACKEND_CTL_EMULATOR_STATE_SECONDS; 0 = off).
+STATE_SECONDS = float(os.environ.get("BACKEND_CTL_EMULATOR_STATE_SECONDS", "0.1"))
+UNSCOPED = Switches(lambda_pending_seconds=STATE_SECONDS, lambda_update_seconds=STATE_SECONDS)
+
 DELAYS = ("lambda_pending_seconds", "lambda_update_seconds", "iam_propagation_seconds",
           "identity_pool_list_lag_seconds")
 _scopes: dict[str, Switches] = {}
@@ -125,7 +135,7 @@ def matching(*names: str) -> tuple[str | None, Switches]:
     with _lock:
         found = [scope for scope in _scopes if any(n.startswith(scope) for n in names)]
         scope = max(found, key=len) if found else None
-        return scope, (_scopes[scope] if scope is not None else Switches())
+        return scope, (_scopes[scope] if scope is not None else UNSCOPED)
 
 
 @dataclass(frozen=True)
