@@ -338,6 +338,24 @@ def test_a_model_violation_answers_as_cbor(endpoint):
                     "than or equal to 255"}
 
 
+@pytest.mark.parametrize("change, path, constraint", [
+    ({"AlarmName": None}, "alarmName", "Member must not be null"),
+    ({"Namespace": ""}, "namespace", "Member must have length greater than or equal to 1"),
+    ({"EvaluationPeriods": 0}, "evaluationPeriods",
+     "Member must have value greater than or equal to 1"),
+    ({"Namespace": ":Custom"}, "namespace", "Member must satisfy regular expression pattern: "),
+    ({"ComparisonOperator": "Bigger"}, "comparisonOperator",
+     "Member must satisfy enum value set: ["),
+])
+def test_each_rule_answers_as_cbor(endpoint, change, path, constraint):
+    params = alarm_params(unique("cbor-rule"), f"arn:aws:sns:{REGION}:{ACCOUNT}:t", **change)
+    params = {k: v for k, v in params.items() if v is not None}
+    status, query_error, body = error_body(endpoint, "PutMetricAlarm", **params)
+    assert (status, query_error) == (400, "ValidationError;Sender")
+    assert body["__type"] == "com.amazonaws.cloudwatch#ValidationException"
+    assert f"at '{path}' failed to satisfy constraint: {constraint}" in body["message"]
+
+
 def test_bad_cbor_and_unknown_operation(endpoint):
     status, headers, raw = send(endpoint, "DescribeAlarms", body=b"\xff\x00")
     assert status == 400

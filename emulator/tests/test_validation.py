@@ -193,3 +193,71 @@ def test_an_alarm_period_aws_refuses(cw):
     for period in (10, 20, 30, 120):
         cw.put_metric_alarm(Period=period, **alarm)
     assert cw.describe_alarms(AlarmNames=[alarm["AlarmName"]])["MetricAlarms"][0]["Period"] == 120
+
+
+def _alias(**extra):
+    return {"FunctionName": "some-fn", "Name": "live", "FunctionVersion": "1", **extra}
+
+
+def _role(**extra):
+    return {"RoleName": "some-role", "AssumeRolePolicyDocument": TRUST, **extra}
+
+
+# Each rule on each protocol: (client, operation, parameters, code, path, constraint).
+MATRIX = [
+    # REST-JSON: Lambda.
+    ("lam", "create_alias", {"FunctionName": "some-fn", "Name": "live"}, "ValidationException",
+     "functionVersion", "Member must not be null"),
+    ("lam", "create_alias", _alias(Description="d" * 257), "ValidationException",
+     "description", "Member must have length less than or equal to 256"),
+    ("lam", "create_alias", _alias(FunctionVersion=""), "ValidationException",
+     "functionVersion", "Member must have length greater than or equal to 1"),
+    # The model's bound (5,400 s); Lambda's 900 s for a plain function is its own check.
+    ("lam", "update_function_configuration", {"FunctionName": "some-fn", "Timeout": 5401},
+     "ValidationException", "timeout", "Member must have value less than or equal to 5400"),
+    ("lam", "update_function_configuration", {"FunctionName": "some-fn", "Timeout": 0},
+     "ValidationException", "timeout", "Member must have value greater than or equal to 1"),
+    ("lam", "get_function", {"FunctionName": "my fn"}, "ValidationException", "functionName",
+     "Member must satisfy regular expression pattern: "),
+    ("lam", "update_function_configuration", {"FunctionName": "some-fn", "Runtime": "cobol"},
+     "ValidationException", "runtime", "Member must satisfy enum value set: ["),
+    # JSON: CloudWatch Logs.
+    ("logs", "create_log_group", {}, "InvalidParameterException", "logGroupName",
+     "Member must not be null"),
+    ("logs", "create_log_group", {"logGroupName": "g" * 513}, "InvalidParameterException",
+     "logGroupName", "Member must have length less than or equal to 512"),
+    ("logs", "describe_log_groups", {"limit": 51}, "InvalidParameterException", "limit",
+     "Member must have value less than or equal to 50"),
+    ("logs", "describe_log_groups", {"limit": 0}, "InvalidParameterException", "limit",
+     "Member must have value greater than or equal to 1"),
+    ("logs", "describe_log_streams", {"logGroupName": "g", "orderBy": "Sideways"},
+     "InvalidParameterException", "orderBy", "Member must satisfy enum value set: ["),
+    ("logs", "create_log_group", {"logGroupName": "bad name"}, "InvalidParameterException",
+     "logGroupName", "Member must satisfy regular expression pattern: "),
+    # Query: IAM.
+    ("iam", "create_role", {"RoleName": "some-role"}, "ValidationError",
+     "assumeRolePolicyDocument", "Member must not be null"),
+    ("iam", "create_role", _role(RoleName=""), "ValidationError", "roleName",
+     "Member must have length greater than or equal to 1"),
+    ("iam", "create_role", _role(RoleName="r" * 65), "ValidationError", "roleName",
+     "Member must have length less than or equal to 64"),
+    ("iam", "create_role", _role(MaxSessionDuration=3599), "ValidationError",
+     "maxSessionDuration", "Member must have value greater than or equal to 3600"),
+    ("iam", "create_role", _role(MaxSessionDuration=43201), "ValidationError",
+     "maxSessionDuration", "Member must have value less than or equal to 43200"),
+    ("iam", "create_role", _role(RoleName="bad name"), "ValidationError", "roleName",
+     "Member must satisfy regular expression pattern: "),
+    ("iam", "list_policies", {"Scope": "Nowhere"}, "ValidationError", "scope",
+     "Member must satisfy enum value set: ["),
+]
+
+
+@pytest.mark.parametrize("client, operation, params, code, path, constraint", MATRIX,
+                         ids=[f"{m[0]}-{m[1]}-{m[4]}-{m[5][:24]}" for m in MATRIX])
+def test_each_rule_on_each_protocol(request, client, operation, params, code, path, constraint):
+    caller = getattr(request.getfixturevalue(client), operation)
+    got, status, message = refused(caller, **params)
+    assert (got, status) == (code, 400), message
+    assert message.startswith("1 validation error detected: ") or \
+        message.startswith("2 validation errors detected: "), message
+    assert f"at '{path}' failed to satisfy constraint: {constraint}" in message, message
