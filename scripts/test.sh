@@ -37,7 +37,8 @@ cat "$venv_log" >&2
 # compile, which yield the CPU to them (nice).
 echo "==> emulator extension tests (pytest), beside the builds below" >&2
 pytest_log="$(mktemp)"
-trap 'rm -f "$venv_log" "$pytest_log"' EXIT
+# A build that fails ends the run: the emulator's tests stop with it.
+trap 'if [[ -n "${pytest_pid:-}" ]]; then kill "$pytest_pid" 2>/dev/null || true; fi; rm -f "$venv_log" "$pytest_log"' EXIT
 "$root/.venv/bin/python" -m pytest emulator -q -p no:cacheprovider >"$pytest_log" 2>&1 &
 pytest_pid=$!
 
@@ -48,6 +49,7 @@ nice -n 10 cargo build --quiet --bin backend-ctl --example bench --example bench
 echo "==> emulator extension tests (pytest): their report" >&2
 pytest_status=0
 wait "$pytest_pid" || pytest_status=$?
+pytest_pid=""
 cat "$pytest_log" >&2
 if [[ "$pytest_status" != 0 ]]; then
     echo "test.sh: the emulator's tests failed (exit $pytest_status)" >&2

@@ -255,8 +255,7 @@ def refusal(environ: dict[str, Any]) -> Response | None:
     broken = list(violations(shape, params)) if shape is not None else []
     if not broken:
         return None
-    _log({"service": service, "operation": operation.name, "message": message(broken)})
-    protocol = wire.protocol(environ, service)
-    answer = wire.error(service, protocol, CODES.get(service, DEFAULT_CODE), message(broken))
-    answer.status_code = 400
-    return answer
+    said = message(broken)
+    _log({"service": service, "operation": operation.name, "message": said})
+    return wire.error(service, wire.protocol(environ, service),
+                      CODES.get(service, DEFAULT_CODE), said, status=400)

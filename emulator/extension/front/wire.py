@@ -122,7 +122,10 @@ def action(environ: dict[str, Any], service: str, protocol: str) -> tuple[str | 
     return (LAMBDA_ACTIONS.get(name, name) if service == "lambda" else name), params
 
 
-def error(service: str, protocol: str, code: str, message: str) -> Response:
+def error(service: str, protocol: str, code: str, message: str,
+          status: int | None = None) -> Response:
+    """AWS's error answer in the service's format; ``status`` replaces the
+    protocol's usual one (403 for query and REST denials, 400 for JSON)."""
     request_id = str(uuid.uuid4())
     headers = {"x-amzn-RequestId": request_id}
     if protocol == "query":
@@ -130,13 +133,14 @@ def error(service: str, protocol: str, code: str, message: str) -> Response:
         body = (f"<ErrorResponse{xmlns}><Error><Type>Sender</Type><Code>{code}</Code>"
                 f"<Message>{escape(message)}</Message></Error>"
                 f"<RequestId>{request_id}</RequestId></ErrorResponse>")
-        return Response(body, 403, headers, content_type="text/xml")
+        return Response(body, status or 403, headers, content_type="text/xml")
     headers["x-amzn-ErrorType"] = code
     if protocol == "json":
         body = json.dumps({"__type": code, "message": message})
-        return Response(body, 400, headers, content_type="application/x-amz-json-1.1")
+        return Response(body, status or 400, headers, content_type="application/x-amz-json-1.1")
     key = "Message" if code == "AccessDeniedException" else "message"
-    return Response(json.dumps({key: message}), 403, headers, content_type="application/json")
+    return Response(json.dumps({key: message}), status or 403, headers,
+                    content_type="application/json")
 
 
 def denial(principal: str, action: str, resource: str, decision: str, kind: str) -> str:
