@@ -141,11 +141,7 @@ fn a_pool_list_that_lags_an_ambiguous_create_still_gives_one_pool() {
             ..Default::default()
         },
     );
-    p.run_with(
-        &["up", "--yes"],
-        &[("BACKEND_CTL_ATTEMPT_TIMEOUT_MS", Some("1000"))],
-    )
-    .ok();
+    p.run_with(&["up", "--yes"], common::COUNTED).ok();
     let creates = p
         .recorder
         .calls()

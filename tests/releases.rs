@@ -504,7 +504,7 @@ fn a_release_write_whose_answer_was_lost_is_a_success_not_a_conflict() {
 
     // CreateAlias: applied, answer lost; the retry meets the alias (409).
     lose_answer_of(&p, "CreateAlias");
-    p.run_with(&["up", "--yes"], common::FAST).ok();
+    p.run_with(&["up", "--yes"], common::COUNTED).ok();
     assert_eq!(
         calls_of(&p, "CreateAlias"),
         2,
@@ -532,7 +532,7 @@ fn a_release_write_whose_answer_was_lost_is_a_success_not_a_conflict() {
         );
         p.recorder.clear();
         lose_answer_of(&p, lost);
-        let run = p.run_with(&["update-code"], common::FAST).ok();
+        let run = p.run_with(&["update-code"], common::COUNTED).ok();
         assert_eq!(calls_of(&p, lost), 2, "the lost {lost} was not retried");
         let expected = if lost == "PublishVersion" { "2" } else { "3" };
         assert!(
@@ -560,7 +560,7 @@ fn a_release_write_whose_answer_was_lost_is_a_success_not_a_conflict() {
     // rollback's UpdateAlias, answer lost: one step back, not two.
     p.recorder.clear();
     lose_answer_of(&p, "UpdateAlias");
-    let run = p.run_with(&["rollback"], common::FAST).ok();
+    let run = p.run_with(&["rollback"], common::COUNTED).ok();
     assert_eq!(calls_of(&p, "UpdateAlias"), 2);
     assert!(
         run.stdout()

@@ -28,4 +28,4 @@ pub use proxy::Recorder;
 #[allow(unused_imports)]
 pub use servers::{emulator, repo, Emulator, REGION};
 #[allow(unused_imports)]
-pub use stacks::{Names, Project, Run, Settings, FAST};
+pub use stacks::{Names, Project, Run, Settings, COUNTED, FAST};

@@ -260,3 +260,12 @@ pub const FAST: &[(&str, Option<&str>)] = &[
     ("BACKEND_CTL_RETRY_BACKOFF_MS", Some("10")),
     ("BACKEND_CTL_ATTEMPT_TIMEOUT_MS", Some("1000")),
 ];
+
+/// Short back-offs, and an attempt timeout no loaded machine reaches: for the
+/// tests that count calls, where a call timed out by a busy emulator would be
+/// one more. A lost answer (the proxy stalls, then drops the connection) is
+/// then a dropped connection, not a timeout: lost all the same.
+pub const COUNTED: &[(&str, Option<&str>)] = &[
+    ("BACKEND_CTL_RETRY_BACKOFF_MS", Some("10")),
+    ("BACKEND_CTL_ATTEMPT_TIMEOUT_MS", Some("10000")),
+];
