@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs `cargo test` in lanes at once, one lane per argument (its cargo test
 # target flags; `--rest` stands for every tests/ target no other lane names),
-# each with four test threads. Every lane's output is printed whole when all
-# have ended, the first lane's last; the exit status is non-zero if any lane failed.
+# each with four test threads unless the lane starts with its count
+# (`9:--test faults`). Every lane's output is printed whole when all have
+# ended, the first lane's last; the exit status is non-zero if any lane failed.
 # The tests must be built already (`cargo test --no-run`).
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -15,7 +16,8 @@ targets() {
     done
 }
 
-named=" $* "
+named=" "
+for lane in "$@"; do named+="${lane#*[0-9]:} "; done
 rest=""
 for t in $(targets); do
     [[ "$named" == *" --test $t "* ]] || rest+=" --test $t"
@@ -26,12 +28,17 @@ trap 'rm -rf "$logs"' EXIT
 pids=()
 i=0
 for lane in "$@"; do
+    threads=4
+    if [[ "$lane" =~ ^([0-9]+):(.*)$ ]]; then
+        threads="${BASH_REMATCH[1]}"
+        lane="${BASH_REMATCH[2]}"
+    fi
     flags="${lane/--rest/$rest}"
-    echo "==> lane $i: cargo test $flags" >&2
+    echo "==> lane $i: cargo test $flags ($threads test threads)" >&2
     # shellcheck disable=SC2086 # the flags are words on purpose
     (
         start=$SECONDS
-        cargo test $flags -- --test-threads=4 >"$logs/$i.log" 2>&1
+        cargo test $flags -- --test-threads="$threads" >"$logs/$i.log" 2>&1
         code=$?
         echo "lane $i ended with $code after $((SECONDS - start)) s" >>"$logs/$i.log"
         echo "$code" >"$logs/$i.code"
