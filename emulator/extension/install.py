@@ -10,7 +10,7 @@ door (front.door) is last: it is the one patch of moto's WSGI app.
 from moto.moto_api._internal.models import moto_api_backend
 
 from extension.account import settings as account
-from extension.awslambda import aliases, api, runtime, states, versions
+from extension.awslambda import aliases, api, event_config, runtime, states, versions
 from extension.awslambda import logs as lambda_logs
 from extension.cloudwatch import alarms, metric_data
 from extension.cognito import identities, responses as pools
@@ -43,6 +43,7 @@ def install() -> None:
     api.install()  # over account and states: a bad zip or architecture is refused first
     versions.install()  # over api's and states' update wrappers: RevisionId first
     aliases.install()  # uses versions' revisions
+    event_config.install()  # over versions' and aliases' deletes: a qualifier's settings go with it
     lambda_logs.install()
     pools.install()  # identity pools' state and actions
     identities.install()  # over pools: GetId / GetCredentialsForIdentity issue credentials

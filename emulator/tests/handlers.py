@@ -80,6 +80,17 @@ while True:
             print(line, file=sys.stderr, flush=True)
     elif action == "env":
         answer.update(env=dict(os.environ), cwd=os.getcwd(), headers=headers, received=time.time())
+    elif action == "flaky":  # each attempt adds a line (its time); the first `failures` fail
+        with open(event["path"], "a") as out:
+            out.write("%f\n" % time.time())
+        with open(event["path"]) as seen:
+            attempts = len(seen.readlines())
+        if attempts <= event["failures"]:
+            post("/invocation/%s/error" % rid,
+                 {"errorMessage": "attempt %d failed" % attempts, "errorType": "FlakyError"},
+                 {"Lambda-Runtime-Function-Error-Type": "FlakyError"})
+            continue
+        answer["attempts"] = attempts
     elif action == "record":  # the next headers, into a file (for Event invocations)
         with open(event["path"] + ".part", "w") as out:
             json.dump(headers, out)

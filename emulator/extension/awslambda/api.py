@@ -20,8 +20,9 @@
     error adds ``X-Amz-Function-Error: Unhandled``; ``X-Amz-Log-Type: Tail``
     adds ``X-Amz-Log-Result``, base64 of the last 4 KB of the invocation's
     log (START ... REPORT);
-  - Event: 202, empty body, runs in the background (throttled: queued and
-    retried, awslambda.runtime); DryRun: 204, runs nothing;
+  - Event: 202, empty body, queued, retried and recorded to its
+    destinations by awslambda.events (payloads up to 1 MB); DryRun: 204,
+    runs nothing;
   - signed with Cognito credentials (authorized by front.issued), the
     invocation hands the function the caller's identity (runtime API header
     Lambda-Runtime-Cognito-Identity), RequestResponse and Event alike;
@@ -61,7 +62,7 @@ import moto.core.responses as core_responses
 from moto.core.exceptions import JsonRESTError
 from werkzeug.wrappers import Request, Response
 
-from extension.awslambda import runtime
+from extension.awslambda import events, runtime
 from extension.awslambda.aliases import resolve
 from extension.front.issued import IDENTITY_KEY
 
@@ -109,8 +110,9 @@ def invoke(self: Any) -> tuple[int, dict[str, str], bytes]:
                                   "Member must satisfy enum value set: [Event, RequestResponse, DryRun]")
     payload = self.raw_body or b""
     payload = payload.encode() if isinstance(payload, str) else payload
-    if invocation_type == "RequestResponse" and len(payload) > MAX_SYNC_PAYLOAD:
-        raise UserError("RequestTooLargeException", f"Request must be smaller than {MAX_SYNC_PAYLOAD} "
+    limit = events.MAX_EVENT_PAYLOAD if invocation_type == "Event" else MAX_SYNC_PAYLOAD
+    if len(payload) > limit:
+        raise UserError("RequestTooLargeException", f"Request must be smaller than {limit} "
                         "bytes for the InvokeFunction operation", 413)
     if payload.strip():
         try:
@@ -124,7 +126,8 @@ def invoke(self: Any) -> tuple[int, dict[str, str], bytes]:
         return 204, {"status": "204"}, b""
     identity = _caller_identity(self)
     if invocation_type == "Event":
-        request_id = runtime.invoke(fn, payload, arn, asynchronous=True, cognito_identity=identity)
+        request_id = events.enqueue(self.backend._lambdas, fn, payload, arn,
+                                    lambda: resolve(self.backend, name, qualifier)[0], identity)
         return 202, {"status": "202", "x-amzn-requestid": request_id}, b""
     result = _run(fn, payload, arn, identity)
     headers = {"Content-Type": "application/json", "X-Amz-Executed-Version": str(fn.version),
@@ -142,8 +145,9 @@ def invoke_async(self: Any) -> tuple[int, dict[str, str], str]:
     name = unquote(self.path.rstrip("/").rsplit("/", 2)[-2])
     fn, arn = resolve(self.backend, name, None)
     payload = self.raw_body or b"{}"
-    runtime.invoke(fn, payload.encode() if isinstance(payload, str) else payload,
-                   arn, asynchronous=True, cognito_identity=_caller_identity(self))
+    events.enqueue(self.backend._lambdas, fn,
+                   payload.encode() if isinstance(payload, str) else payload, arn,
+                   lambda: resolve(self.backend, name, None)[0], _caller_identity(self))
     return 202, {"status": "202"}, json.dumps({"Status": 202})
 
 
@@ -157,7 +161,8 @@ def _backend_invoke(self: Any, function_name: str, qualifier: str | None, body: 
 def _function_invoke(self: Any, body: Any, request_headers: Any, response_headers: Any) -> bytes:
     payload = body.encode() if isinstance(body, str) else (body or b"{}")
     if (request_headers or {}).get("x-amz-invocation-type") == "Event":
-        runtime.invoke(self, payload, self.function_arn, asynchronous=True)
+        storage = get_backend(self.account_id, self.region)._lambdas
+        events.enqueue(storage, self, payload, self.function_arn, lambda: self)
         return b""
     result = _run(self, payload, self.function_arn)
     if result.kind == "error":

@@ -18,6 +18,11 @@ concurrency", "Viewing metrics ... dimensions"):
   errors and Average is the error rate).
 * ``Throttles`` (Count): 1 per throttled request (a retried Event counts
   once per throttled attempt).
+* Asynchronous invocation (awslambda.events): ``AsyncEventsReceived`` (1 per
+  Event accepted into the queue), ``AsyncEventsDropped`` (1 per event
+  discarded with no on-failure destination to take it) and
+  ``DestinationDeliveryFailures`` (1 per record a destination refused:
+  missing, not permitted to the execution role, or too large).
 * ``Duration`` (Milliseconds): the time the code spent on the event, as the
   REPORT line says (the timeout's full length for a timeout).
 * ``ConcurrentExecutions`` (Count), "emitted for all functions, versions, and
@@ -126,9 +131,15 @@ def _publish(account: str, region: str, when: float, dimension_sets: list[list[d
 
 def throttled(fn: Any, invoked_arn: str, when: float | None = None) -> None:
     """A request refused with TooManyRequestsException: one Throttles datapoint."""
+    counted(fn, invoked_arn, "Throttles", when)
+
+
+def counted(fn: Any, invoked_arn: str, name: str, when: float | None = None) -> None:
+    """One datapoint of 1 of the Count metric ``name`` (Throttles, AsyncEventsReceived,
+    AsyncEventsDropped, DestinationDeliveryFailures)."""
     resource, executed = _scope(fn, invoked_arn)
     _publish(fn.account_id, fn.region, time.time() if when is None else when,
-             _dimension_sets(fn.function_name, resource, executed), [("Throttles", "Count", 1)])
+             _dimension_sets(fn.function_name, resource, executed), [(name, "Count", 1)])
 
 
 def started(fn: Any, invoked_arn: str, when: float) -> Running:

@@ -33,13 +33,10 @@ the process cannot start, or the error of ``/runtime/init/error``. A
 synchronous invocation past the function's reserved concurrency (a
 reservation of 0 throttles every one), or (for an unreserved function) past
 the account's unreserved concurrency, is ``Throttled`` instead and runs
-nothing; awslambda.api makes Invoke's answer. An Event past those
-limits waits in the queue: Lambda "returns the event to the queue and
-attempts to run the function again for up to 6 hours ... The retry interval
-increases exponentially from 1 second after the first attempt to a maximum of
-5 minutes" (Lambda developer guide, "How Lambda handles errors and retries
-with asynchronous invocation"). Every throttled attempt and every invocation
-that runs publishes its AWS/Lambda metrics (awslambda.metrics).
+nothing; awslambda.api makes Invoke's answer. Events are queued, retried
+and recorded by awslambda.events, each attempt run here (``run_event``).
+Every throttled attempt and every invocation that runs publishes its
+AWS/Lambda metrics (awslambda.metrics).
 """
 
 import json
@@ -58,8 +55,6 @@ from extension.awslambda import metrics
 from extension.awslambda.rapi import Invocation, RuntimeApi
 
 INIT_LIMIT = 10.0  # seconds: Lambda's limit of an on-demand init phase
-EVENT_MAX_AGE = 6 * 3600.0  # seconds a throttled Event is retried
-EVENT_MAX_RETRY_INTERVAL = 300.0
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
@@ -363,30 +358,23 @@ def _run(fn: Any, invocation: Invocation, throttle: bool) -> Result:
         metrics.finished(running, result)
 
 
-def _run_event(fn: Any, invocation: Invocation, generation: int) -> None:
-    """An Event: a throttled attempt is retried after 1 s, 2 s, ... 5 min, for up to 6 hours."""
-    delay, deadline = 1.0, time.monotonic() + EVENT_MAX_AGE
-    while generation == _generation:
-        try:
-            _run(fn, invocation, True)
-            return
-        except Throttled:
-            if time.monotonic() + delay > deadline:
-                return  # Lambda discards the event
-            time.sleep(delay)
-            delay = min(delay * 2, EVENT_MAX_RETRY_INTERVAL)
+def run_event(fn: Any, invocation: Invocation) -> Result:
+    """One attempt of a queued Event (awslambda.events): runs it, or raises Throttled."""
+    return _run(fn, invocation, True)
 
 
-def invoke(fn: Any, payload: bytes, invoked_arn: str, asynchronous: bool = False,
-           cognito_identity: dict[str, str] | None = None) -> Any:
-    """Run one invocation of ``fn`` to its end (a Result), or in the background (its request id).
+def generation() -> int:
+    """stop_all's count: an Event queued before the last stop is dropped (awslambda.events)."""
+    return _generation
+
+
+def invoke(fn: Any, payload: bytes, invoked_arn: str,
+           cognito_identity: dict[str, str] | None = None) -> Result:
+    """Run one synchronous invocation of ``fn`` to its end.
 
     ``cognito_identity``: the caller's, for the runtime API's Lambda-Runtime-Cognito-Identity.
     """
     invocation = Invocation(payload, invoked_arn, float(fn.timeout), cognito_identity)
-    if asynchronous:  # Lambda queues events: a throttled one waits and is retried
-        threading.Thread(target=_run_event, args=(fn, invocation, _generation), daemon=True).start()
-        return invocation.request_id
     return _run(fn, invocation, True)
 
 

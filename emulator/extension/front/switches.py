@@ -8,6 +8,7 @@ A test turns them on for its own resources, by name prefix, over HTTP:
                                     "iam_propagation_seconds": 1.0,
                                     "lambda_fail_reason": "...",
                                     "identity_pool_list_lag_seconds": 1.0,
+                                    "lambda_event_retry_seconds": 0.5,
                                     "iam_delete_conflict": {"calls": 2},
                                     "iam_concurrent_modification": {"seconds": 0.5},
                                     "logs_operation_aborted": {"calls": 1, "seconds": 2}}
@@ -56,7 +57,11 @@ begins, and states are computed from the clock on every read:
   ListAttachedRolePolicies, ...) answers the new state at once, as AWS does;
 * CreateIdentityPool -> for identity_pool_list_lag_seconds the pool is
   missing from ListIdentityPools (DescribeIdentityPool finds it at once), as
-  AWS's eventually consistent list does.
+  AWS's eventually consistent list does;
+* lambda_event_retry_seconds shortens Lambda's wait before retrying an Event
+  that failed (awslambda.events): the first retry after that many seconds,
+  the second after twice it (0 = Lambda's own 1 and 2 minutes); the retries
+  are never skipped.
 
 The last three refuse a change made too soon after another change, for a
 number of calls and/or seconds (front.refusals: their JSON shape, the
@@ -108,6 +113,7 @@ class Switches:
     iam_propagation_seconds: float = 0.0
     lambda_fail_reason: str | None = None
     identity_pool_list_lag_seconds: float = 0.0
+    lambda_event_retry_seconds: float = 0.0
     iam_delete_conflict: Refusal | None = None
     iam_concurrent_modification: Refusal | None = None
     logs_operation_aborted: Refusal | None = None
@@ -117,10 +123,14 @@ class Switches:
 # CreateFunction and InProgress after each update for this long, so that every
 # caller meets them, as on AWS (BACKEND_CTL_EMULATOR_STATE_SECONDS; 0 = off).
 STATE_SECONDS = float(os.environ.get("BACKEND_CTL_EMULATOR_STATE_SECONDS", "0.1"))
-UNSCOPED = Switches(lambda_pending_seconds=STATE_SECONDS, lambda_update_seconds=STATE_SECONDS)
+# And their Events' first retry (BACKEND_CTL_EMULATOR_EVENT_RETRY_SECONDS; 0 = Lambda's 60 s),
+# so that the demo need not wait minutes.
+EVENT_RETRY_SECONDS = float(os.environ.get("BACKEND_CTL_EMULATOR_EVENT_RETRY_SECONDS", "0"))
+UNSCOPED = Switches(lambda_pending_seconds=STATE_SECONDS, lambda_update_seconds=STATE_SECONDS,
+                    lambda_event_retry_seconds=EVENT_RETRY_SECONDS)
 
 DELAYS = ("lambda_pending_seconds", "lambda_update_seconds", "iam_propagation_seconds",
-          "identity_pool_list_lag_seconds")
+          "identity_pool_list_lag_seconds", "lambda_event_retry_seconds")
 _scopes: dict[str, Switches] = {}
 _lock = threading.Lock()
 
