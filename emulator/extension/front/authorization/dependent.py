@@ -27,7 +27,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-SERVICES = ("iam", "sts", "lambda", "cognito-identity", "logs", "sns", "cloudwatch")
+SERVICES = ("iam", "sts", "lambda", "cognito-identity", "logs", "sns", "cloudwatch", "sqs")
 DATA = Path("shared") / "data" / "iam-definition.json"
 SUPPLEMENT: dict[str, tuple[tuple[str, str], ...]] = {
     # DESIGN.md §4 and issue 17: "UpdateIdentityPool with tags needs TagResource and

@@ -43,6 +43,10 @@ type, per ``dependent.resource_level``, is authorized on ``*``):
   ``ResourceARN``): ``arn:<p>:cloudwatch:<region>:<acct>:alarm:<name>``, one
   check per alarm named (``Call.more``); DescribeAlarms without names and
   GetMetricData: ``*``;
+* sqs calls naming ``QueueUrl`` or ``QueueName``: ``arn:<p>:sqs:<region>:<acct>:<name>``,
+  with the queue's tags (``ChangeMessageVisibilityBatch`` is authorized as
+  ``ChangeMessageVisibility``, ``DeleteMessageBatch`` as ``DeleteMessage``, as
+  the SQS Developer Guide's API permissions reference says);
 * sts GetCallerIdentity needs no permission (``Call.free``).
 """
 
@@ -61,6 +65,8 @@ from extension.front.wire import IAM_PREFIX
 from . import dependent
 
 LAMBDA_ACTIONS = {"Invoke": "InvokeFunction", "InvokeWithResponseStream": "InvokeFunction"}
+SQS_ACTIONS = {"ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+               "DeleteMessageBatch": "DeleteMessage", "SendMessageBatch": "SendMessage"}
 FREE = {"sts:GetCallerIdentity"}
 INDEXED = re.compile(r"Tags\.member\.(\d+)\.(Key|Value)")
 TAG_KEYS = re.compile(r"TagKeys\.member\.\d+")
@@ -232,6 +238,30 @@ def _sns(call: Call, params: dict, region: str, account: str, partition: str) ->
         call.tag_keys = list(call.request_tags)
 
 
+def _sqs(call: Call, params: dict, region: str, account: str, partition: str) -> None:
+    """SQS (JSON protocol): ``QueueUrl`` (``https://…/<account>/<name>``) or
+    CreateQueue's and GetQueueUrl's ``QueueName``: ``arn:<p>:sqs:<region>:<acct>:<name>``,
+    with the queue's tags; CreateQueue's ``tags`` are the request's."""
+    from moto.sqs.models import sqs_backends
+    name = params.get("QueueName")
+    url = params.get("QueueUrl")
+    if isinstance(url, str):
+        parts = url.rstrip("/").split("/")
+        if len(parts) >= 2:
+            account, name = parts[-2], parts[-1]
+    if isinstance(name, str) and name:
+        call.resource = f"arn:{partition}:sqs:{region}:{account}:{name}"
+        queue = sqs_backends[account][region].queues.get(name)
+        if queue is not None:
+            call.resource_tags = dict(getattr(queue, "tags", None) or {})
+    tags = params.get("tags") if call.action == "sqs:CreateQueue" else params.get("Tags")
+    if isinstance(tags, dict):
+        call.request_tags = {str(k): str(v) for k, v in tags.items()}
+        call.tag_keys = list(call.request_tags)
+    elif isinstance(params.get("TagKeys"), list):
+        call.tag_keys = [str(k) for k in params["TagKeys"]]
+
+
 def _cloudwatch(call: Call, params: dict, region: str, account: str, partition: str) -> None:
     from moto.cloudwatch.models import cloudwatch_backends
     names = [v for k, v in sorted(params.items()) if re.fullmatch(r"AlarmNames\.member\.\d+", k)]
@@ -257,7 +287,8 @@ def call(service: str, action: str, params: dict[str, Any], query: list[tuple[st
     """The authorization facts of one request."""
     partition = get_partition(region)
     service = IAM_PREFIX.get(service, service)
-    name = LAMBDA_ACTIONS.get(action, action) if service == "lambda" else action
+    name = (LAMBDA_ACTIONS.get(action, action) if service == "lambda"
+            else SQS_ACTIONS.get(action, action) if service == "sqs" else action)
     found = Call(action=f"{service}:{name}", resource="*", free=f"{service}:{name}" in FREE)
     if service == "iam":
         _iam(found, params, account, partition)
@@ -271,6 +302,8 @@ def call(service: str, action: str, params: dict[str, Any], query: list[tuple[st
         _sns(found, params, region, account, partition)
     elif service == "cloudwatch":
         _cloudwatch(found, params, region, account, partition)
+    elif service == "sqs":
+        _sqs(found, params, region, account, partition)
     if not dependent.resource_level(found.action):
         found.resource, found.resource_tags = "*", {}
     return found
