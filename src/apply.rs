@@ -1,9 +1,11 @@
 //! Carrying out a plan: steps by dependency level, the independent ones at
-//! once. `up`: {execution role, log group, identity pool, alarms' topic} →
-//! {execution policy, function (Active, then its reservation and release),
-//! unauthenticated role, alarms and subscription} → {its policy, pool
-//! roles}; `teardown` the other way round.
+//! once. `up`: {execution role, log group, identity pool, alarms' topic,
+//! failed events' queue} → {execution policy, function (Active, then its
+//! reservation and release), unauthenticated role, alarms and subscription}
+//! → {its policy, pool roles, the alias's event-invoke settings};
+//! `teardown` the other way round.
 
+mod events;
 mod function;
 mod guard;
 pub mod release;
@@ -125,13 +127,15 @@ pub async fn up(
     let group = log_group_step(clients, progress, desired, observed, plan);
     let extras = steps::delete_extra_pools(clients, progress, plan);
     let topic = guard::level0(clients, progress, plan, observed, Some(desired));
-    let (exec_role, group, pool_id, extras, topic) =
-        tokio::join!(exec_role, group, pool_id, extras, topic);
+    let queue = events::level0(clients, progress, plan, desired, observed);
+    let (exec_role, group, pool_id, extras, topic, queue) =
+        tokio::join!(exec_role, group, pool_id, extras, topic, queue);
     let level0 = Error::collect(vec![
         exec_role.map(|()| None),
         group.map(|()| None),
         pool_id.map(Some).map_err(Error::from),
         extras.map(|()| None),
+        queue.map(|()| None),
     ]);
     let (level0, topic_arn) = match (level0, topic) {
         (Ok(level0), Ok(arn)) => (level0, arn),
@@ -194,8 +198,9 @@ pub async fn up(
         }
         Ok(())
     };
-    let (a, b) = tokio::join!(invoke_policy, roles);
-    Error::collect(vec![a, b])?;
+    let event_config = events::level2(clients, progress, plan, desired, observed);
+    let (a, b, c) = tokio::join!(invoke_policy, roles, event_config);
+    Error::collect(vec![a, b, c])?;
     Ok(Applied { pool_id })
 }
 

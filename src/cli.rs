@@ -74,10 +74,35 @@ pub enum Command {
     /// Finish a canary: its version gets every call, in one write.
     Promote,
     /// The kill switch: every call of the function is throttled at once, at
-    /// no cost (its reserved concurrency becomes 0).
+    /// no cost (its reserved concurrency becomes 0); `Event` calls go to the
+    /// failed events, untried.
     Pause,
     /// Let calls in again after `pause` (the reservation the config asks for).
-    Resume,
+    Resume {
+        /// Then replay the failed events (those sent while paused among them).
+        #[arg(long)]
+        replay: bool,
+    },
+    /// List the `Event` calls Lambda gave up on (oldest first): when, why,
+    /// the error, the version that ran, the tries, the payload. Removes nothing.
+    Failed,
+    /// Run failed events again on the alias the app calls, one at a time;
+    /// each is removed once its new run succeeds, kept if it fails again.
+    Replay {
+        /// The events to replay (their ids, as `failed` shows them).
+        #[arg(
+            value_name = "ID",
+            required_unless_present = "all",
+            conflicts_with = "all"
+        )]
+        ids: Vec<String>,
+        /// Replay every failed event.
+        #[arg(long)]
+        all: bool,
+        /// Show what would be replayed; run nothing, remove nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// What is deployed and how it is used: settings, release, alarms, and
     /// the function's numbers (one GetMetricData call).
     Status {

@@ -13,8 +13,8 @@ mod values;
 
 pub use checks::{check_app_paths, check_environment, check_name};
 use values::{
-    AliasName, Email, KeepVersions, MemoryMb, Name, ReservedConcurrency, RetentionDays, Threshold,
-    TimeoutS,
+    AliasName, Email, KeepVersions, MaxEventAgeS, MemoryMb, Name, ReservedConcurrency,
+    RetentionDays, RetryAttempts, Threshold, TimeoutS,
 };
 pub use values::{Architecture, Linker};
 
@@ -28,6 +28,10 @@ pub const DEFAULT_RETENTION_DAYS: u32 = 30;
 pub const DEFAULT_KEEP_VERSIONS: u32 = 5;
 /// The alias the app calls when the config names none.
 pub const DEFAULT_ALIAS: &str = "live";
+/// Lambda's own retries of a failed `Event` call, and the longest an event
+/// may wait in its queue (both Lambda's defaults and maxima).
+pub const DEFAULT_RETRY_ATTEMPTS: u32 = 2;
+pub const DEFAULT_MAX_EVENT_AGE_S: u32 = 21600;
 /// The account concurrency a new account has (when the config reserves none).
 pub const NEW_ACCOUNT_CONCURRENCY: u32 = 10;
 
@@ -88,6 +92,42 @@ struct RawFunction {
     alias: AliasName,
     #[serde(default = "default_keep_versions")]
     keep_versions: KeepVersions,
+    /// `[function.async]`: what becomes of `Event` calls.
+    #[serde(default, rename = "async")]
+    asynchronous: RawAsync,
+}
+
+/// `[function.async]`: Lambda's retries of an `Event` call, how long one
+/// may wait in its queue, and whether the ones that fail are kept.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAsync {
+    #[serde(default = "default_true")]
+    keep_failed: bool,
+    #[serde(default = "default_retry_attempts")]
+    retry_attempts: RetryAttempts,
+    #[serde(default = "default_max_event_age")]
+    max_event_age_s: MaxEventAgeS,
+}
+
+impl Default for RawAsync {
+    fn default() -> Self {
+        RawAsync {
+            keep_failed: true,
+            retry_attempts: default_retry_attempts(),
+            max_event_age_s: default_max_event_age(),
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+fn default_retry_attempts() -> RetryAttempts {
+    RetryAttempts(DEFAULT_RETRY_ATTEMPTS)
+}
+fn default_max_event_age() -> MaxEventAgeS {
+    MaxEventAgeS(DEFAULT_MAX_EVENT_AGE_S)
 }
 
 impl Default for RawFunction {
@@ -101,6 +141,7 @@ impl Default for RawFunction {
             environment: BTreeMap::new(),
             alias: default_alias(),
             keep_versions: default_keep_versions(),
+            asynchronous: RawAsync::default(),
         }
     }
 }
@@ -180,6 +221,28 @@ pub struct Config {
     pub extra_statements_path: PathBuf,
     /// `[alarms]`: the guard of the public endpoint, when the config has one.
     pub alarms: Option<Alarms>,
+    /// `[function.async]`: what becomes of `Event` calls.
+    pub events: Events,
+}
+
+/// `[function.async]`, defaults filled in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Events {
+    /// The on-failure destination (our SQS queue) keeps the events Lambda
+    /// gives up on; without it they are lost.
+    pub keep_failed: bool,
+    pub retry_attempts: u32,
+    pub max_event_age_s: u32,
+}
+
+impl Default for Events {
+    fn default() -> Self {
+        Events {
+            keep_failed: true,
+            retry_attempts: DEFAULT_RETRY_ATTEMPTS,
+            max_event_age_s: DEFAULT_MAX_EVENT_AGE_S,
+        }
+    }
 }
 
 /// The guard's settings, defaults filled in.
@@ -279,6 +342,11 @@ pub fn parse(text: &str, path: &Path, stage: &str) -> Result<Config, InputError>
             .map(|p| base.join(p)),
         extra_statements: Vec::new(),
         extra_statements_path: base.join(raw.policies.dir).join("execution.json"),
+        events: Events {
+            keep_failed: raw.function.asynchronous.keep_failed,
+            retry_attempts: raw.function.asynchronous.retry_attempts.0,
+            max_event_age_s: raw.function.asynchronous.max_event_age_s.0,
+        },
         alarms: raw.alarms.map(|a| Alarms {
             email: a.email.0,
             invocations_per_5min: a.invocations_per_5min.map_or_else(

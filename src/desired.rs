@@ -34,6 +34,8 @@ pub struct Names {
     pub topic: String,
     /// The CloudWatch alarms, one per guarded metric.
     pub alarms: [String; 3],
+    /// The SQS queue that keeps the `Event` calls Lambda gave up on.
+    pub failed_queue: String,
 }
 
 impl Names {
@@ -52,6 +54,7 @@ impl Names {
             lock: format!("/backend-ctl/locks/{base}"),
             topic: format!("{base}-alarms"),
             alarms: GUARDED.map(|(suffix, _)| format!("{base}-{suffix}")),
+            failed_queue: format!("{base}-failed"),
         }
     }
 
@@ -66,6 +69,14 @@ impl Names {
     /// Whether a resource with these tags is ours.
     pub fn owns(&self, tags: &BTreeMap<String, String>) -> bool {
         tags.get(TAG_PROJECT) == Some(&self.project) && tags.get(TAG_STAGE) == Some(&self.stage)
+    }
+
+    /// The failed events' queue's ARN, known without asking SQS.
+    pub fn failed_queue_arn(&self, account: &Account) -> String {
+        format!(
+            "arn:{}:sqs:{}:{}:{}",
+            account.partition, account.region, account.account_id, self.failed_queue
+        )
     }
 
     /// The function's ARN, known without asking Lambda.
@@ -110,6 +121,21 @@ pub struct Guard {
     pub email: String,
     pub alarms: Vec<AlarmSpec>,
 }
+
+/// What Lambda does with the alias's `Event` calls
+/// (`PutFunctionEventInvokeConfig`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventsSpec {
+    pub retry_attempts: u32,
+    pub max_event_age_s: u32,
+    /// The on-failure destination: our queue's ARN (`None`: failed events
+    /// are lost).
+    pub on_failure: Option<String>,
+}
+
+/// The failed events' queue: SQS-managed encryption, and the longest
+/// retention SQS allows (14 days), so that a failed event waits for a fix.
+pub const QUEUE_RETENTION_S: u32 = 1_209_600;
 
 /// The function's settings that `up` converges (code aside).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,6 +189,8 @@ pub struct Desired {
     pub log_retention_days: u32,
     /// `[alarms]`: `None` when the config has none (any of ours is deleted).
     pub guard: Option<Guard>,
+    /// `[function.async]`: the alias's event-invoke settings.
+    pub events: EventsSpec,
 }
 
 /// Checks, before any AWS call, that the execution role's inline policy
@@ -200,8 +228,15 @@ impl Desired {
             ("project", names.project.as_str()),
             ("stage", names.stage.as_str()),
         ];
-        let exec_policy =
-            policy::exec_policy(account, &names.function, &config.extra_statements, &vars);
+        let queue_arn = names.failed_queue_arn(account);
+        let on_failure = config.events.keep_failed.then_some(queue_arn);
+        let exec_policy = policy::exec_policy(
+            account,
+            &names.function,
+            on_failure.as_deref(),
+            &config.extra_statements,
+            &vars,
+        );
         let function_arn = names.function_arn(account);
         let alias_arn = format!("{function_arn}:{}", config.alias);
         Desired {
@@ -218,6 +253,11 @@ impl Desired {
                 .alarms
                 .as_ref()
                 .map(|a| guard(&names, &config.alias, a)),
+            events: EventsSpec {
+                retry_attempts: config.events.retry_attempts,
+                max_event_age_s: config.events.max_event_age_s,
+                on_failure,
+            },
             names,
             account: account.clone(),
         }

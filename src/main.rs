@@ -8,6 +8,7 @@ mod commands;
 mod config;
 mod desired;
 mod error;
+mod failed_event;
 mod local;
 mod observed;
 mod outputs;

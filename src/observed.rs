@@ -242,6 +242,29 @@ pub struct AlarmState {
     pub state_reason: String,
 }
 
+/// The failed events' SQS queue (`GetQueueAttributes`, `ListQueueTags`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueState {
+    pub url: String,
+    pub arn: String,
+    pub tags: Tags,
+    /// `SqsManagedSseEnabled`, or a KMS key (`KmsMasterKeyId`): either encrypts.
+    pub encrypted: bool,
+    pub retention_s: Option<u32>,
+    /// Failed events waiting (`ApproximateNumberOfMessages`, plus those a
+    /// `failed` or `replay` holds at the moment).
+    pub messages: u64,
+}
+
+/// The alias's event-invoke settings (`GetFunctionEventInvokeConfig`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventConfigState {
+    pub retry_attempts: Option<u32>,
+    pub max_event_age_s: Option<u32>,
+    pub on_failure: Option<String>,
+    pub on_success: Option<String>,
+}
+
 /// Everything found under our names.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Observed {
@@ -259,4 +282,8 @@ pub struct Observed {
     /// The guard's topic and alarms (`[alarms]`), when they exist.
     pub topic: Option<TopicState>,
     pub alarms: Vec<AlarmState>,
+    /// The failed events' queue, when it exists.
+    pub queue: Option<QueueState>,
+    /// The alias's event-invoke settings (read by `plan` and `up`, when the alias exists).
+    pub event_config: Option<EventConfigState>,
 }

@@ -1,6 +1,7 @@
 //! The plan: what `up` or `teardown` must do, as the difference between the
 //! desired and the observed state. Pure; printed by `plan`, executed by `apply`.
 
+pub mod events;
 pub mod guard;
 mod model;
 mod ownership;
@@ -294,6 +295,7 @@ pub fn up_with(
         });
     }
     steps.extend(guard::up_steps(desired, observed));
+    steps.extend(events::up_steps(desired, observed, &mut notes));
     if let Some(email) = guard::awaiting_confirmation(desired, observed) {
         notes.push(Note::ConfirmEmail { email });
     }
@@ -356,6 +358,7 @@ pub fn teardown(names: &Names, observed: &Observed) -> Result<Plan, Vec<Ownershi
     let (pool, extra_pools) = check_ownership(names, observed)?;
     // The guard first: the alarms would otherwise alarm on the teardown.
     let mut steps = guard::teardown_steps(names, observed);
+    let notes = events::teardown_notes(names, observed);
     let mut delete = |kind, name: &str, exists: bool| {
         if exists {
             steps.push(Step {
@@ -372,6 +375,12 @@ pub fn teardown(names: &Names, observed: &Observed) -> Result<Plan, Vec<Ownershi
         policy_of(&observed.unauth_role),
     );
     delete(Kind::Function, &names.function, observed.function.is_some());
+    // After the function: no Event call of it is sent there any more.
+    delete(
+        Kind::FailedQueue,
+        &names.failed_queue,
+        observed.queue.is_some(),
+    );
     // After the function: Lambda would make the group again for a running one.
     delete(
         Kind::LogGroup,
@@ -399,6 +408,7 @@ pub fn teardown(names: &Names, observed: &Observed) -> Result<Plan, Vec<Ownershi
     );
     Ok(Plan {
         steps,
+        notes,
         ..Plan::default()
     })
 }

@@ -85,6 +85,7 @@ pub fn log_group_arn(account: &Account, function: &str) -> String {
 pub fn exec_policy(
     account: &Account,
     function: &str,
+    failed_queue: Option<&str>,
     extra: &[Value],
     vars: &[(&str, &str)],
 ) -> Value {
@@ -98,6 +99,16 @@ pub fn exec_policy(
         "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
         "Resource": format!("{group}:log-stream:*")
     })];
+    // Lambda sends the records of failed Event calls with the function's
+    // own role: to our queue, and nowhere else.
+    if let Some(queue) = failed_queue {
+        statements.push(json!({
+            "Sid": "KeepFailedEvents",
+            "Effect": "Allow",
+            "Action": "sqs:SendMessage",
+            "Resource": queue
+        }));
+    }
     statements.extend(extra.iter().map(|s| substitute(s, vars)));
     json!({"Version": "2012-10-17", "Statement": statements})
 }

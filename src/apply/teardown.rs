@@ -1,7 +1,7 @@
 //! Carrying out `teardown`: the policies (ours and any others on our
 //! roles), the function, the pool and the guard's alarms and topic at once;
-//! then the roles, and the log group after the function that would
-//! otherwise make it again.
+//! then the roles, the failed events' queue, and the log group after the
+//! function that would otherwise make it again.
 
 use crate::aws::function;
 use crate::aws::retry::Patience;
@@ -143,8 +143,9 @@ pub async fn teardown(
         extras,
         guard.map(drop),
     ])?;
-    // The log group after the function, which would otherwise make it again.
-    let (a, b, c) = tokio::join!(
+    // The log group after the function, which would otherwise make it
+    // again; the failed events' queue once the function sends no more.
+    let (a, b, c, d) = tokio::join!(
         delete_step(
             progress,
             plan,
@@ -163,6 +164,7 @@ pub async fn teardown(
             Kind::LogGroup,
             log_group::delete(&clients.logs, &names.log_group, patience)
         ),
+        super::events::delete(clients, progress, plan, observed),
     );
-    Error::collect(vec![a, b, c]).map(|_| ())
+    Error::collect(vec![a, b, c, d]).map(|_| ())
 }

@@ -200,3 +200,62 @@ pub async fn invoke(
         }),
     })
 }
+
+/// How a replayed event went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replayed {
+    Succeeded,
+    /// The function failed again: its error type and answer.
+    Failed {
+        error: String,
+        payload: String,
+    },
+    /// Lambda throttled the call (`TooManyRequestsException`): nothing ran.
+    Throttled,
+}
+
+/// Runs `function` (the alias the app calls) once with an event that failed
+/// before, synchronously and with these (the deployer's) credentials. Never
+/// retried by the SDK: a retry after a lost answer would run it twice.
+pub async fn replay(
+    conf: &SdkConfig,
+    function: &str,
+    payload: Vec<u8>,
+    function_timeout: Duration,
+) -> Result<Replayed, AwsError> {
+    let lambda = aws_sdk_lambda::Client::from_conf(
+        aws_sdk_lambda::config::Builder::from(conf)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .timeout_config(super::timeouts(function_timeout + Duration::from_secs(10)))
+            .build(),
+    );
+    match lambda
+        .invoke()
+        .function_name(function)
+        .invocation_type(InvocationType::RequestResponse)
+        .payload(Blob::new(payload))
+        .send()
+        .await
+    {
+        Ok(out) => Ok(match out.function_error() {
+            None => Replayed::Succeeded,
+            Some(error) => Replayed::Failed {
+                error: error.to_string(),
+                payload: out
+                    .payload()
+                    .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())
+                    .unwrap_or_default(),
+            },
+        }),
+        Err(e)
+            if e.as_service_error()
+                .is_some_and(|s| s.is_too_many_requests_exception()) =>
+        {
+            Ok(Replayed::Throttled)
+        }
+        Err(e) => Err(super::failed(
+            format!("replaying a failed event on Lambda Function ({function})"),
+            e,
+        )),
+    }
+}

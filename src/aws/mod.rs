@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod alarm;
+pub mod event_config;
 pub mod function;
 pub mod identity_pool;
 pub mod invoke;
@@ -11,6 +12,7 @@ pub mod log_events;
 pub mod log_group;
 pub mod metrics;
 pub mod pool_roles;
+pub mod queue;
 pub mod release;
 pub mod retry;
 pub mod role;
@@ -109,6 +111,7 @@ pub struct Clients {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub sns: aws_sdk_sns::Client,
+    pub sqs: aws_sdk_sqs::Client,
     pub region: String,
     /// The shared configuration, for clients with other credentials.
     pub conf: aws_types::SdkConfig,
@@ -179,6 +182,7 @@ pub async fn connect(opts: &Connect) -> Result<Clients, InputError> {
         logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
         cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
         sns: aws_sdk_sns::Client::new(&conf),
+        sqs: aws_sdk_sqs::Client::new(&conf),
         region,
         conf,
         limits,

@@ -9,7 +9,8 @@ use serde_json::json;
 use super::lock;
 use crate::apply;
 use crate::aws::{
-    account, alarm, function, identity_pool, log_group, release, role, topic, Clients,
+    account, alarm, event_config, function, identity_pool, log_group, queue, release, role, topic,
+    Clients,
 };
 use crate::cli::{Cli, LockFlags, Output};
 use crate::config::Config;
@@ -30,8 +31,14 @@ pub enum Reads {
 }
 
 /// Reads everything under our names in one round of concurrent calls (plus
-/// the reads that need a pool id or a log group's ARN).
-pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<Observed, Error> {
+/// the reads that need a pool id, a log group's ARN or a queue's URL);
+/// `alias`: the alias whose event-invoke settings `up` converges.
+pub async fn observe(
+    clients: &Clients,
+    names: &Names,
+    alias: &str,
+    reads: Reads,
+) -> Result<Observed, Error> {
     let for_up = reads == Reads::ForUp;
     let concurrency = async {
         if for_up {
@@ -54,7 +61,29 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
         );
         Ok::<_, crate::error::AwsError>((topic?, alarms?))
     };
-    let (account, exec_role, unauth_role, function, pools, group, concurrency, releases, guard) = tokio::join!(
+    let events = async {
+        let config = async {
+            if for_up {
+                event_config::find(&clients.lambda, &names.function, alias).await
+            } else {
+                Ok(None)
+            }
+        };
+        let (queue, config) = tokio::join!(queue::find(&clients.sqs, &names.failed_queue), config);
+        Ok::<_, crate::error::AwsError>((queue?, config?))
+    };
+    let (
+        account,
+        exec_role,
+        unauth_role,
+        function,
+        pools,
+        group,
+        concurrency,
+        releases,
+        guard,
+        events,
+    ) = tokio::join!(
         account::find(&clients.sts, &clients.region),
         role::find(&clients.iam, &names.exec_role, &names.exec_policy),
         role::find(&clients.iam, &names.unauth_role, &names.unauth_policy),
@@ -64,6 +93,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
         concurrency,
         releases,
         guard,
+        events,
     );
     let mut errors = Vec::new();
     let mut keep = |e: crate::error::AwsError| errors.push(Error::from(e));
@@ -76,6 +106,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
     let concurrency = concurrency.map_err(&mut keep).ok();
     let releases = releases.map_err(&mut keep).ok();
     let guard = guard.map_err(&mut keep).ok();
+    let events = events.map_err(&mut keep).ok();
     let (
         Some(account),
         Some(exec_role),
@@ -86,6 +117,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
         Some(concurrency),
         Some(releases),
         Some((topic, alarms)),
+        Some((queue, event_config)),
     ) = (
         account,
         exec_role,
@@ -96,6 +128,7 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
         concurrency,
         releases,
         guard,
+        events,
     )
     else {
         return Err(Error::all(errors));
@@ -111,6 +144,8 @@ pub async fn observe(clients: &Clients, names: &Names, reads: Reads) -> Result<O
         releases,
         topic,
         alarms,
+        queue,
+        event_config,
     })
 }
 
@@ -220,7 +255,7 @@ async fn prepare(
     resume: bool,
 ) -> Result<Prepared, Error> {
     let names = Names::new(&config.project, &config.stage);
-    let observed = observe(clients, &names, Reads::ForUp).await?;
+    let observed = observe(clients, &names, &config.alias, Reads::ForUp).await?;
     let desired = Desired::new(config, &observed.account);
     let plan = plan::up_with(&desired, &observed, &code, resume).map_err(ownership)?;
     Ok(Prepared {
@@ -321,7 +356,7 @@ pub async fn teardown(
 ) -> Result<(), Error> {
     let names = Names::new(&config.project, &config.stage);
     let nothing = |plan: &Plan| plan.is_noop() || plan.steps.is_empty();
-    let observed = observe(clients, &names, Reads::ForTeardown).await?;
+    let observed = observe(clients, &names, &config.alias, Reads::ForTeardown).await?;
     let mut plan = plan::teardown(&names, &observed).map_err(ownership)?;
     if nothing(&plan) {
         progress.done("nothing to delete");
@@ -334,7 +369,7 @@ pub async fn teardown(
             "teardown",
             lock_flags,
             || async {
-                let observed = observe(clients, &names, Reads::ForTeardown).await?;
+                let observed = observe(clients, &names, &config.alias, Reads::ForTeardown).await?;
                 let plan = plan::teardown(&names, &observed).map_err(ownership)?;
                 if nothing(&plan) {
                     progress.done("nothing to delete");

@@ -5,6 +5,7 @@
 mod deploy;
 mod deployed;
 mod dev;
+mod failed;
 mod init;
 mod invoke;
 mod lock;
@@ -122,7 +123,18 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
             release::rollback(&cli, &config, &clients, &progress, *to, *dry_run).await
         }
         (Command::Pause, _) => pause::pause(&cli, &config, &clients, &progress).await,
-        (Command::Resume, _) => pause::resume(&cli, &config, &clients, &progress).await,
+        (Command::Resume { replay }, _) => {
+            pause::resume(&cli, &config, &clients, &progress, *replay).await
+        }
+        (Command::Failed, _) => failed::failed(&cli, &config, &clients, &progress).await,
+        (Command::Replay { ids, all, dry_run }, _) => {
+            let flags = failed::ReplayFlags {
+                ids: ids.clone(),
+                all: *all,
+                dry_run: *dry_run,
+            };
+            failed::replay(&cli, &config, &clients, &progress, &flags).await
+        }
         (Command::Status { since }, _) => {
             status::status(&cli, &config, &clients, &progress, *since).await
         }

@@ -1,8 +1,11 @@
 //! `pause` and `resume`: the kill switch. A paused function has a reserved
 //! concurrency of 0, so Lambda throttles every call at once
-//! (`TooManyRequestsException`), and nothing runs or is billed; `resume`
-//! puts back the reservation the config asks for. One write each, no lock:
-//! a kill switch must work while a deploy holds the stack.
+//! (`TooManyRequestsException`), and nothing runs or is billed; an `Event`
+//! call is still accepted (202), and Lambda sends it straight to the
+//! on-failure destination, untried (or drops it, without one). `resume`
+//! puts back the reservation the config asks for, and with `--replay` runs
+//! those events. One write each, no lock: a kill switch must work while a
+//! deploy holds the stack.
 
 use serde_json::json;
 
@@ -37,6 +40,16 @@ pub async fn pause(
             names.function
         ));
     }
+    if config.events.keep_failed {
+        progress.note(&format!(
+            "Event (async) calls are still accepted while paused: Lambda sends each to the failed events ({}) without running it; `backend-ctl resume --replay` resumes and then runs them",
+            names.failed_queue
+        ));
+    } else {
+        progress.note(
+            "Event (async) calls are still accepted while paused, and Lambda drops them: with [function.async] keep_failed = false they are lost",
+        );
+    }
     report(
         cli,
         &names.function,
@@ -50,6 +63,7 @@ pub async fn resume(
     config: &Config,
     clients: &Clients,
     progress: &Progress,
+    replay: bool,
 ) -> Result<(), Error> {
     let names = Names::new(&config.project, &config.stage);
     let found = super::deployed::deployed_function(clients, &names).await?;
@@ -60,6 +74,17 @@ pub async fn resume(
         progress.step(&format!("resuming {}", names.function));
         resume_function(clients, progress, &names.function, &mut reserved).await?;
         progress.done(&format!("resumed: {} takes calls again", names.function));
+    }
+    if replay && !config.events.keep_failed {
+        progress.note("nothing to replay: with [function.async] keep_failed = false, Lambda keeps no failed events");
+    } else if replay {
+        // The replay reports on stdout itself.
+        let flags = super::failed::ReplayFlags {
+            ids: Vec::new(),
+            all: true,
+            dry_run: false,
+        };
+        return super::failed::replay(cli, config, clients, progress, &flags).await;
     }
     report(
         cli,

@@ -4,12 +4,14 @@
 
 use serde_json::json;
 
-use crate::aws::{alarm, function, identity_pool, log_group, metrics, release, topic, Clients};
+use crate::aws::{
+    alarm, function, identity_pool, log_group, metrics, queue, release, topic, Clients,
+};
 use crate::cli::{Cli, Output};
 use crate::config::Config;
 use crate::desired::Names;
 use crate::error::{Error, OwnershipError};
-use crate::observed::{AlarmState, FunctionState, TopicState};
+use crate::observed::{AlarmState, FunctionState, QueueState, TopicState};
 use crate::plan;
 use crate::progress::Progress;
 use crate::status::{self, Figure, Numbers, Window};
@@ -74,13 +76,14 @@ pub async fn status(
         "reading the state and the numbers of {}",
         names.function
     ));
-    let (found, releases, group, pools, topic, alarms, answers) = tokio::join!(
+    let (found, releases, group, pools, topic, alarms, failed, answers) = tokio::join!(
         function::find(&clients.lambda, &names.function),
         release::find(&clients.lambda, &names.function),
         log_group::find(&clients.logs, &names.log_group),
         identity_pool::find(&clients.cognito, &names.pool, false),
         topic::find(&clients.sns, &names.topic),
         alarm::find(&clients.cloudwatch, &names.alarms),
+        queue::find(&clients.sqs, &names.failed_queue),
         metrics::fetch(
             &clients.cloudwatch,
             &names.function,
@@ -100,6 +103,7 @@ pub async fn status(
         return Err(foreign.into());
     }
     let (releases, group, pools, topic, alarms) = (releases?, group?, pools?, topic?, alarms?);
+    let failed = failed?.filter(|q| names.owns(&q.tags));
     let numbers = status::numbers(&windows, &queries, &answers?, now);
     let pool = plan::our_pool(&names, &pools).ok().flatten();
     let alias = releases.alias(&config.alias);
@@ -136,6 +140,8 @@ pub async fn status(
                                                      "guest_access": p.allow_unauthenticated})),
                 "alarms": alarms,
                 "subscriptions": subscriptions,
+                "failed_events": failed.as_ref().map(|q| json!({"queue": names.failed_queue,
+                                                                "waiting": q.messages})),
                 "numbers": numbers,
             })
         );
@@ -150,6 +156,7 @@ pub async fn status(
         pool,
         &alarms,
         &emails,
+        failed.as_ref(),
         &numbers,
     );
     Ok(())
@@ -165,6 +172,7 @@ fn print_text(
     pool: Option<&crate::observed::PoolState>,
     alarms: &[AlarmState],
     emails: &[(String, bool)],
+    failed: Option<&QueueState>,
     numbers: &[Numbers],
 ) {
     println!(
@@ -221,6 +229,20 @@ fn print_text(
             if p.allow_unauthenticated { "on" } else { "OFF" }
         ),
         None => println!("identity pool  {} does not exist", names.pool),
+    }
+    match failed {
+        Some(q) if q.messages > 0 => println!(
+            "failed events  {} waiting in {} (`backend-ctl failed` lists them, `backend-ctl replay --all` runs them again)",
+            q.messages, names.failed_queue
+        ),
+        Some(_) => println!("failed events  none waiting in {}", names.failed_queue),
+        None if config.events.keep_failed => println!(
+            "failed events  no queue {} yet (`backend-ctl up` makes it)",
+            names.failed_queue
+        ),
+        None => println!(
+            "failed events  not kept ([function.async] keep_failed = false): Event calls Lambda gives up on are lost"
+        ),
     }
     if alarms.is_empty() && emails.is_empty() {
         println!("alarms         none (`[alarms]` in the config adds them)");

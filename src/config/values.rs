@@ -77,6 +77,16 @@ bounded!(
 );
 bounded!(TimeoutS, TIMEOUT_S, "timeout_s (seconds)");
 bounded!(
+    RetryAttempts,
+    0..=2,
+    "function.async.retry_attempts (Lambda's retries of an Event call that failed)"
+);
+bounded!(
+    MaxEventAgeS,
+    60..=21600,
+    "function.async.max_event_age_s (seconds an Event call may wait in Lambda's queue)"
+);
+bounded!(
     ReservedConcurrency,
     RESERVED_CONCURRENCY,
     "reserved_concurrency (a cap on concurrent runs, which keeps anonymous callers from running up the bill)"

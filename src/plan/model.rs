@@ -37,6 +37,11 @@ pub enum Kind {
     OldSubscription,
     /// A CloudWatch alarm of the guard.
     Alarm,
+    /// The SQS queue that keeps the failed `Event` calls.
+    FailedQueue,
+    /// The alias's event-invoke settings: retries, maximum age, destination
+    /// (its step's name is `function:alias`).
+    EventConfig,
 }
 
 impl Kind {
@@ -55,6 +60,8 @@ impl Kind {
             Kind::Topic => "SNS topic",
             Kind::Subscription | Kind::OldSubscription => "email subscription",
             Kind::Alarm => "CloudWatch alarm",
+            Kind::FailedQueue => "SQS queue",
+            Kind::EventConfig => "event-invoke settings",
         }
     }
 }
@@ -90,6 +97,9 @@ pub enum Change {
     },
     /// A setting of an alarm differs (what, as said).
     Alarm(String),
+    /// A setting of the failed events' queue, or of the event-invoke
+    /// settings, differs (what, as said).
+    Events(String),
 }
 
 impl Change {
@@ -145,7 +155,7 @@ impl fmt::Display for Change {
             Change::AllowUnauthenticated(_) => write!(f, "unauthenticated identities → allowed"),
             Change::ClassicFlow(_) => write!(f, "classic flow → off"),
             Change::Release { from, to } => write!(f, "version {from} → {to}"),
-            Change::Alarm(what) => write!(f, "{what}"),
+            Change::Alarm(what) | Change::Events(what) => write!(f, "{what}"),
             Change::UnauthenticatedRole(from) => match from {
                 Some(arn) => write!(f, "unauthenticated role {arn} → ours"),
                 None => write!(f, "unauthenticated role not set"),
@@ -197,6 +207,11 @@ pub enum Note {
     ConfirmEmail { email: String },
     /// The function is paused (reserved concurrency 0): `up` leaves it so.
     Paused { function: String },
+    /// `[function.async] keep_failed = false`: Event calls Lambda gives up
+    /// on are lost; the queue, if it stands, goes with the events in it.
+    FailedEventsLost { queue: String, waiting: Option<u64> },
+    /// Teardown deletes the failed events' queue with events still in it.
+    FailedEventsDeleted { queue: String, waiting: u64 },
     /// A canary of this very code is running: `up` leaves it as it is.
     Canary {
         alias: String,
@@ -256,6 +271,24 @@ impl fmt::Display for Note {
             } => write!(
                 f,
                 "a canary is running: the alias {alias} sends {percent}% of the calls to version {canary} and the rest to version {live}; `backend-ctl promote` gives version {canary} all of them, `backend-ctl rollback` none"
+            ),
+            Note::FailedEventsLost { queue, waiting } => {
+                write!(
+                    f,
+                    "[function.async] keep_failed = false: an Event call that still fails after Lambda's retries, that waits longer than max_event_age_s, or that arrives while the function is paused, is lost"
+                )?;
+                match waiting {
+                    Some(0) => write!(f, "; the empty queue {queue} is deleted"),
+                    Some(n) => write!(
+                        f,
+                        "; the queue {queue} is deleted with the {n} failed events in it (`backend-ctl failed` lists them, `backend-ctl replay --all` runs them again first)"
+                    ),
+                    None => Ok(()),
+                }
+            }
+            Note::FailedEventsDeleted { queue, waiting } => write!(
+                f,
+                "the queue {queue} still holds {waiting} failed events, deleted with it (`backend-ctl failed` lists them, `backend-ctl replay --all` runs them again first)"
             ),
             Note::ExtraPools { kept, deleted } => write!(
                 f,

@@ -62,6 +62,14 @@ pub fn check_ownership<'a>(
     if let Some(topic) = observed.topic.as_ref().filter(|t| !names.owns(&t.tags)) {
         errors.push(foreign("SNS topic", &names.topic, names, &topic.tags));
     }
+    if let Some(queue) = observed.queue.as_ref().filter(|q| !names.owns(&q.tags)) {
+        errors.push(foreign(
+            "SQS queue",
+            &names.failed_queue,
+            names,
+            &queue.tags,
+        ));
+    }
     for alarm in observed.alarms.iter().filter(|a| !names.owns(&a.tags)) {
         errors.push(foreign("CloudWatch alarm", &alarm.name, names, &alarm.tags));
     }

@@ -51,6 +51,10 @@ pub const FUNCTION_ACTIONS: &[&str] = &[
     "lambda:PublishVersion",
     "lambda:CreateAlias",
     "lambda:UpdateAlias",
+    "lambda:GetFunctionEventInvokeConfig",
+    "lambda:PutFunctionEventInvokeConfig",
+    // `replay` runs failed events again on the alias.
+    "lambda:InvokeFunction",
 ];
 
 pub const LOG_GROUP_ACTIONS: &[&str] = &[
@@ -98,6 +102,23 @@ pub const TOPIC_ACTIONS: &[&str] = &[
     "sns:ListSubscriptionsByTopic",
     "sns:Subscribe",
     "sns:DeleteTopic",
+];
+
+/// The failed events' queue: made with our tags (`CreateQueue` with tags
+/// also needs `TagQueue`, SQS Developer Guide, "Tagging"), read, put back,
+/// deleted; its messages read and held (`ChangeMessageVisibilityBatch` is
+/// authorized as `ChangeMessageVisibility`) and removed by `replay`.
+pub const QUEUE_ACTIONS: &[&str] = &[
+    "sqs:GetQueueUrl",
+    "sqs:GetQueueAttributes",
+    "sqs:ListQueueTags",
+    "sqs:CreateQueue",
+    "sqs:TagQueue",
+    "sqs:SetQueueAttributes",
+    "sqs:DeleteQueue",
+    "sqs:ReceiveMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:DeleteMessage",
 ];
 
 /// The guard's alarms, by name. `DescribeAlarms` stays pinned to our alarms'
@@ -249,6 +270,12 @@ pub fn policy(names: &Names, account: &Account, pool_id: Option<&str>, mapped: &
                 "Effect": "Allow",
                 "Action": TOPIC_ACTIONS,
                 "Resource": format!("arn:{partition}:sns:{region}:{account_id}:{}", names.topic)
+            },
+            {
+                "Sid": "OurFailedEventsQueue",
+                "Effect": "Allow",
+                "Action": QUEUE_ACTIONS,
+                "Resource": names.failed_queue_arn(account)
             },
             {
                 "Sid": "OurAlarms",

@@ -58,6 +58,7 @@ fn minimal_config_gets_defaults_and_paths_relative_to_its_folder() {
             extra_statements: Vec::new(),
             extra_statements_path: PathBuf::from("/p/policies/execution.json"),
             alarms: None,
+            events: crate::config::Events::default(),
         }
     );
 }

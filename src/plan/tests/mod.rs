@@ -10,8 +10,8 @@ use crate::config;
 use crate::desired::{Code, Desired, Names};
 use crate::error::OwnershipError;
 use crate::observed::{
-    AccountConcurrency, AliasState, FunctionState, LogGroupState, Observed, PoolRolesState,
-    PoolState, Releases, RoleState, VersionState,
+    AccountConcurrency, AliasState, EventConfigState, FunctionState, LogGroupState, Observed,
+    PoolRolesState, PoolState, QueueState, Releases, RoleState, VersionState,
 };
 use crate::policy::{self, Account};
 
@@ -19,7 +19,7 @@ const POOL_ID: &str = "eu-west-1:11111111-2222-3333-4444-555555555555";
 const SECRET: &str = "s3cr3t-value-never-printed";
 const OTHER_ROLE: &str = "arn:aws:iam::123456789012:role/someone-else";
 
-const UP_ORDER: [Kind; 9] = [
+const UP_ORDER: [Kind; 11] = [
     Kind::ExecRole,
     Kind::LogGroup,
     Kind::IdentityPool,
@@ -29,6 +29,8 @@ const UP_ORDER: [Kind; 9] = [
     Kind::UnauthRole,
     Kind::UnauthPolicy,
     Kind::PoolRoles,
+    Kind::FailedQueue,
+    Kind::EventConfig,
 ];
 
 fn desired() -> Desired {
@@ -76,6 +78,20 @@ fn empty(d: &Desired) -> Observed {
         releases: Releases::default(),
         topic: None,
         alarms: Vec::new(),
+        queue: None,
+        event_config: None,
+    }
+}
+
+/// The failed events' queue as `up` makes it.
+fn our_queue(d: &Desired) -> QueueState {
+    QueueState {
+        url: format!("https://sqs.eu-west-1.amazonaws.com/123456789012/{}", d.names.failed_queue),
+        arn: d.names.failed_queue_arn(&d.account),
+        tags: d.names.tags(),
+        encrypted: true,
+        retention_s: Some(crate::desired::QUEUE_RETENTION_S),
+        messages: 0,
     }
 }
 
@@ -155,6 +171,13 @@ fn converged(d: &Desired) -> Observed {
         releases: Releases::default(),
         topic: None,
         alarms: Vec::new(),
+        queue: Some(our_queue(d)),
+        event_config: Some(EventConfigState {
+            retry_attempts: Some(2),
+            max_event_age_s: Some(21600),
+            on_failure: d.events.on_failure.clone(),
+            on_success: None,
+        }),
     };
     // Released as version 1, which the alias points at.
     let latest = o.function.clone().unwrap();
@@ -220,7 +243,7 @@ fn assert_only(
 }
 
 #[test]
-fn nothing_found_creates_all_ten_in_order() {
+fn nothing_found_creates_all_twelve_in_order() {
     let d = desired();
     let plan = up(&d, &empty(&d), &code()).unwrap();
     let steps: Vec<(Kind, &str)> = plan
@@ -239,13 +262,15 @@ fn nothing_found_creates_all_ten_in_order() {
         (Kind::UnauthRole, "shop-dev-unauth"),
         (Kind::UnauthPolicy, "shop-dev-invoke"),
         (Kind::PoolRoles, "shop-dev"),
+        (Kind::FailedQueue, "shop-dev-failed"),
+        (Kind::EventConfig, "shop-dev:live"),
     ];
     assert_eq!(steps, expected);
     assert!(
         plan.steps.iter().all(|s| s.action == Action::Create),
         "{plan}"
     );
-    assert_eq!(plan.counts(), (10, 0, 0));
+    assert_eq!(plan.counts(), (12, 0, 0));
     assert!(!plan.is_noop());
 }
 
@@ -253,7 +278,7 @@ fn nothing_found_creates_all_ten_in_order() {
 fn converged_stack_is_a_noop() {
     let d = desired();
     let plan = up(&d, &converged(&d), &code()).unwrap();
-    assert!(plan.steps.len() == 9 && plan.is_noop(), "{plan}");
+    assert!(plan.steps.len() == 11 && plan.is_noop(), "{plan}");
     assert_eq!(plan.counts(), (0, 0, 0));
 }
 
@@ -788,6 +813,7 @@ fn teardown_deletes_everything_in_reverse_dependency_order() {
     let expected = [
         (Kind::UnauthPolicy, "shop-dev-invoke"),
         (Kind::Function, "shop-dev"),
+        (Kind::FailedQueue, "shop-dev-failed"),
         (Kind::LogGroup, "/aws/lambda/shop-dev"),
         (Kind::ExecPolicy, "shop-dev-exec"),
         (Kind::UnauthRole, "shop-dev-unauth"),
@@ -799,8 +825,8 @@ fn teardown_deletes_everything_in_reverse_dependency_order() {
         plan.steps.iter().all(|s| s.action == Action::Delete),
         "{plan}"
     );
-    assert_eq!(plan.counts(), (0, 0, 7));
-    assert_eq!(plan.to_json()["delete"], 7);
+    assert_eq!(plan.counts(), (0, 0, 8));
+    assert_eq!(plan.to_json()["delete"], 8);
 }
 
 #[test]
@@ -833,7 +859,7 @@ fn to_json_and_display_count_the_steps() {
         ),
         (Some(2), Some(1), Some(0))
     );
-    assert_eq!(j["steps"].as_array().unwrap().len(), 9);
+    assert_eq!(j["steps"].as_array().unwrap().len(), 11);
     let created =
         json!({"resource": "IAM role", "name": "shop-dev-exec", "action": "create", "changes": []});
     assert_eq!(j["steps"][0], created);
@@ -1076,4 +1102,95 @@ fn a_paused_function_stays_paused_unless_resumed() {
         plan.action(Kind::Function),
         &update(Change::Concurrency(Some(0), Some(5)))
     );
+}
+
+// --- the failed events' destination ---------------------------------------------
+
+#[test]
+fn a_new_stack_gets_the_queue_and_the_event_invoke_settings() {
+    let d = desired();
+    let plan = up(&d, &empty(&d), &code()).unwrap();
+    assert_eq!(plan.action(Kind::FailedQueue), &Action::Create);
+    assert_eq!(plan.action(Kind::EventConfig), &Action::Create);
+    assert_eq!(
+        d.events.on_failure.as_deref(),
+        Some("arn:aws:sqs:eu-west-1:123456789012:shop-dev-failed")
+    );
+}
+
+#[test]
+fn a_converged_destination_is_kept_and_drift_is_named() {
+    let d = desired();
+    let mut o = converged(&d);
+    let plan = up(&d, &o, &code()).unwrap();
+    assert_eq!(plan.action(Kind::FailedQueue), &Action::Keep);
+    assert_eq!(plan.action(Kind::EventConfig), &Action::Keep);
+    if let Some(q) = o.queue.as_mut() {
+        q.encrypted = false;
+        q.retention_s = Some(345_600);
+    }
+    o.event_config = Some(EventConfigState {
+        retry_attempts: Some(0),
+        max_event_age_s: None,
+        on_failure: None,
+        on_success: None,
+    });
+    let plan = up(&d, &o, &code()).unwrap();
+    let text = plan.to_string();
+    assert!(text.contains("encryption none → SQS-managed"), "{text}");
+    assert!(text.contains("retention 345600 s → 1209600 s"), "{text}");
+    assert!(text.contains("retries 0 → 2"), "{text}");
+    assert!(text.contains("on-failure destination none → arn:aws:sqs:"), "{text}");
+    assert!(!text.contains("maximum event age"), "unset is Lambda's 21600: {text}");
+}
+
+#[test]
+fn turning_keep_failed_off_deletes_the_queue_last_and_says_what_is_lost() {
+    let text = "project = \"shop\"\n[handler]\npath = \"handler\"\n[function.async]\nkeep_failed = false\n";
+    let config = config::parse(text, Path::new("/p/config.toml"), "dev").unwrap();
+    let d = Desired::new(&config, &desired().account);
+    let mut o = converged(&d);
+    if let Some(q) = o.queue.as_mut() {
+        q.messages = 4;
+    }
+    o.event_config = Some(EventConfigState {
+        retry_attempts: Some(2),
+        max_event_age_s: Some(21600),
+        on_failure: Some(d.names.failed_queue_arn(&d.account)),
+        on_success: None,
+    });
+    let plan = up(&d, &o, &code()).unwrap();
+    let last = plan.steps.last().unwrap();
+    assert_eq!((last.kind, &last.action), (Kind::FailedQueue, &Action::Delete));
+    assert!(matches!(plan.action(Kind::EventConfig), Action::Update(_)));
+    let text = plan.to_string();
+    assert!(text.contains("is lost") && text.contains("4 failed events"), "{text}");
+    assert!(!d.exec_policy.to_string().contains("sqs:"));
+    assert!(desired().exec_policy.to_string().contains("sqs:SendMessage"));
+}
+
+#[test]
+fn teardown_deletes_the_queue_and_counts_the_events_in_it() {
+    let d = desired();
+    let mut o = converged(&d);
+    if let Some(q) = o.queue.as_mut() {
+        q.messages = 2;
+    }
+    let plan = teardown(&d.names, &o).unwrap();
+    assert!(plan
+        .steps
+        .iter()
+        .any(|s| s.kind == Kind::FailedQueue && s.action == Action::Delete));
+    assert!(plan.to_string().contains("still holds 2 failed events"));
+}
+
+#[test]
+fn a_queue_with_our_name_and_other_tags_is_not_ours() {
+    let d = desired();
+    let mut o = converged(&d);
+    if let Some(q) = o.queue.as_mut() {
+        q.tags = [("team".to_string(), "other".to_string())].into();
+    }
+    let errors = up(&d, &o, &code()).unwrap_err();
+    assert!(errors[0].to_string().contains("SQS queue shop-dev-failed"), "{}", errors[0]);
 }

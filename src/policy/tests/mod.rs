@@ -287,7 +287,7 @@ fn log_group_arn_follows_the_account() {
 
 #[test]
 fn exec_policy_grants_logs_on_its_own_log_group_only() {
-    let policy = exec_policy(&account(), "shop-dev", &[], &VARS);
+    let policy = exec_policy(&account(), "shop-dev", None, &[], &VARS);
     let mut actions = Vec::new();
     for s in statements(&policy) {
         assert_eq!(s["Effect"], "Allow");
@@ -304,6 +304,27 @@ fn exec_policy_grants_logs_on_its_own_log_group_only() {
 }
 
 #[test]
+fn exec_policy_may_send_to_the_failed_events_queue_and_nowhere_else() {
+    let queue = "arn:aws:sqs:eu-west-1:123456789012:shop-dev-failed";
+    let without = statements(&exec_policy(&account(), "shop-dev", None, &[], &VARS));
+    let with = statements(&exec_policy(
+        &account(),
+        "shop-dev",
+        Some(queue),
+        &[],
+        &VARS,
+    ));
+    assert_eq!(with.len(), without.len() + 1);
+    let send: Vec<_> = with
+        .iter()
+        .filter(|s| list(&s["Action"]).iter().any(|a| a.starts_with("sqs:")))
+        .collect();
+    assert_eq!(send.len(), 1);
+    assert_eq!(list(&send[0]["Action"]), ["sqs:SendMessage"]);
+    assert_eq!(list(&send[0]["Resource"]), [queue]);
+}
+
+#[test]
 fn exec_policy_appends_extra_statements_with_variables_substituted() {
     let extra = parse_extra_statements(
         r#"{"Statement": [
@@ -317,8 +338,8 @@ fn exec_policy_appends_extra_statements_with_variables_substituted() {
         ]}"#,
     )
     .unwrap();
-    let own = statements(&exec_policy(&account(), "shop-dev", &[], &VARS));
-    let st = statements(&exec_policy(&account(), "shop-dev", &extra, &VARS));
+    let own = statements(&exec_policy(&account(), "shop-dev", None, &[], &VARS));
+    let st = statements(&exec_policy(&account(), "shop-dev", None, &extra, &VARS));
     assert_eq!(st.len(), own.len() + 2);
     assert_eq!(st[..own.len()], own[..]);
     assert_eq!(
