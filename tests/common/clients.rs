@@ -14,6 +14,7 @@ pub struct Aws {
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub sns: aws_sdk_sns::Client,
+    pub sqs: aws_sdk_sqs::Client,
     rt: tokio::runtime::Runtime,
 }
 
@@ -60,6 +61,7 @@ impl Aws {
             logs: aws_sdk_cloudwatchlogs::Client::new(&conf),
             cloudwatch: aws_sdk_cloudwatch::Client::new(&conf),
             sns: aws_sdk_sns::Client::new(&conf),
+            sqs: aws_sdk_sqs::Client::new(&conf),
             rt,
         }
     }
@@ -119,6 +121,54 @@ impl Aws {
             .collect();
         events.sort_by_key(|(ts, _)| *ts);
         events.into_iter().map(|(_, m)| m).collect()
+    }
+
+    /// The queue named `name`: its URL and every attribute; `None` when there is none.
+    pub fn queue(&self, name: &str) -> Option<(String, BTreeMap<String, String>)> {
+        let url = self
+            .block(self.sqs.get_queue_url().queue_name(name).send())
+            .ok()?
+            .queue_url()?
+            .to_string();
+        let attributes = self
+            .block(
+                self.sqs
+                    .get_queue_attributes()
+                    .queue_url(&url)
+                    .attribute_names(aws_sdk_sqs::types::QueueAttributeName::All)
+                    .send(),
+            )
+            .unwrap()
+            .attributes()
+            .map(|a| {
+                a.iter()
+                    .map(|(k, v)| (k.as_str().to_string(), v.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some((url, attributes))
+    }
+
+    /// The queue's tags.
+    pub fn queue_tags(&self, url: &str) -> BTreeMap<String, String> {
+        self.block(self.sqs.list_queue_tags().queue_url(url).send())
+            .unwrap()
+            .tags()
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default()
+    }
+
+    /// How many messages the queue holds, visible or not (0 when there is no queue).
+    pub fn queue_depth(&self, name: &str) -> u64 {
+        self.queue(name).map_or(0, |(_, a)| {
+            [
+                "ApproximateNumberOfMessages",
+                "ApproximateNumberOfMessagesNotVisible",
+            ]
+            .iter()
+            .filter_map(|k| a.get(*k).and_then(|n| n.parse::<u64>().ok()))
+            .sum()
+        })
     }
 
     pub fn block<F: std::future::Future>(&self, f: F) -> F::Output {

@@ -517,6 +517,10 @@ fn lambda_action(method: &str, path: &str) -> String {
         ("DELETE", [_, "tags", ..]) => "UntagResource",
         ("GET", [_, "tags", ..]) => "ListTags",
         ("GET", ["2016-08-19", "account-settings"]) => "GetAccountSettings",
+        ("GET", [_, "functions", _, "event-invoke-config"]) => "GetFunctionEventInvokeConfig",
+        ("PUT", [_, "functions", _, "event-invoke-config"]) => "PutFunctionEventInvokeConfig",
+        ("POST", [_, "functions", _, "event-invoke-config"]) => "UpdateFunctionEventInvokeConfig",
+        ("DELETE", [_, "functions", _, "event-invoke-config"]) => "DeleteFunctionEventInvokeConfig",
         _ => return format!("{method} {path}"),
     };
     action.to_string()

@@ -162,6 +162,7 @@ impl Aws {
             && self.pools(&n.pool).is_empty()
             && self.log_group(&n.log_group).is_none()
             && self.guard_left(project).is_empty()
+            && self.queue(&n.failed_queue).is_none()
     }
 
     /// The guard's topic and alarms of `project` that exist.

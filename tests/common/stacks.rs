@@ -32,6 +32,8 @@ pub struct Settings {
     pub keep_versions: Option<u32>,
     /// `[alarms]`: the email, and the invocations threshold (per 5 minutes).
     pub alarms: Option<(&'static str, Option<u32>)>,
+    /// `[function.async] keep_failed` (`None`: not written, on by default).
+    pub keep_failed: Option<bool>,
 }
 
 impl Default for Settings {
@@ -46,6 +48,7 @@ impl Default for Settings {
             log_retention_days: None,
             keep_versions: None,
             alarms: None,
+            keep_failed: None,
         }
     }
 }
@@ -96,8 +99,12 @@ impl Project {
         if let Some(keep) = s.keep_versions {
             function.push_str(&format!("keep_versions = {keep}\n"));
         }
+        let asynchronous = s
+            .keep_failed
+            .map(|k| format!("[function.async]\nkeep_failed = {k}\n\n"))
+            .unwrap_or_default();
         let mut text = format!(
-            "project = \"{}\"\n\n[handler]\npath = \"{}\"\n\n[function]\n{function}\n[function.environment]\n{env}\n[app]\nconfig_path = \"app/res/raw/awsconfiguration.json\"\n",
+            "project = \"{}\"\n\n[handler]\npath = \"{}\"\n\n[function]\n{function}\n[function.environment]\n{env}\n{asynchronous}[app]\nconfig_path = \"app/res/raw/awsconfiguration.json\"\n",
             self.name,
             self.handler.display(),
         );
@@ -194,6 +201,7 @@ pub struct Names {
     pub log_group: String,
     pub topic: String,
     pub alarms: [String; 3],
+    pub failed_queue: String,
 }
 
 impl Names {
@@ -201,6 +209,7 @@ impl Names {
         let base = format!("{project}-dev");
         Names {
             topic: format!("{base}-alarms"),
+            failed_queue: format!("{base}-failed"),
             alarms: ["invocations", "errors", "throttles"].map(|s| format!("{base}-{s}")),
             exec_role: format!("{base}-exec"),
             exec_policy: format!("{base}-exec"),
