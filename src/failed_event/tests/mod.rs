@@ -28,7 +28,10 @@ fn a_record_is_read_with_its_condition_tries_version_and_error() {
     );
     let text = e.text(21);
     assert!(text.contains("tried 3×, version 7"), "{text}");
-    assert!(text.contains("payload: {\"order\":42,\"note\":\"…"), "{text}");
+    assert!(
+        text.contains("payload: {\"order\":42,\"note\":\"…"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -86,7 +86,10 @@ fn empty(d: &Desired) -> Observed {
 /// The failed events' queue as `up` makes it.
 fn our_queue(d: &Desired) -> QueueState {
     QueueState {
-        url: format!("https://sqs.eu-west-1.amazonaws.com/123456789012/{}", d.names.failed_queue),
+        url: format!(
+            "https://sqs.eu-west-1.amazonaws.com/123456789012/{}",
+            d.names.failed_queue
+        ),
         arn: d.names.failed_queue_arn(&d.account),
         tags: d.names.tags(),
         encrypted: true,
@@ -1140,8 +1143,14 @@ fn a_converged_destination_is_kept_and_drift_is_named() {
     assert!(text.contains("encryption none → SQS-managed"), "{text}");
     assert!(text.contains("retention 345600 s → 1209600 s"), "{text}");
     assert!(text.contains("retries 0 → 2"), "{text}");
-    assert!(text.contains("on-failure destination none → arn:aws:sqs:"), "{text}");
-    assert!(!text.contains("maximum event age"), "unset is Lambda's 21600: {text}");
+    assert!(
+        text.contains("on-failure destination none → arn:aws:sqs:"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("maximum event age"),
+        "unset is Lambda's 21600: {text}"
+    );
 }
 
 #[test]
@@ -1161,12 +1170,21 @@ fn turning_keep_failed_off_deletes_the_queue_last_and_says_what_is_lost() {
     });
     let plan = up(&d, &o, &code()).unwrap();
     let last = plan.steps.last().unwrap();
-    assert_eq!((last.kind, &last.action), (Kind::FailedQueue, &Action::Delete));
+    assert_eq!(
+        (last.kind, &last.action),
+        (Kind::FailedQueue, &Action::Delete)
+    );
     assert!(matches!(plan.action(Kind::EventConfig), Action::Update(_)));
     let text = plan.to_string();
-    assert!(text.contains("is lost") && text.contains("4 failed events"), "{text}");
+    assert!(
+        text.contains("is lost") && text.contains("4 failed events"),
+        "{text}"
+    );
     assert!(!d.exec_policy.to_string().contains("sqs:"));
-    assert!(desired().exec_policy.to_string().contains("sqs:SendMessage"));
+    assert!(desired()
+        .exec_policy
+        .to_string()
+        .contains("sqs:SendMessage"));
 }
 
 #[test]
@@ -1192,5 +1210,9 @@ fn a_queue_with_our_name_and_other_tags_is_not_ours() {
         q.tags = [("team".to_string(), "other".to_string())].into();
     }
     let errors = up(&d, &o, &code()).unwrap_err();
-    assert!(errors[0].to_string().contains("SQS queue shop-dev-failed"), "{}", errors[0]);
+    assert!(
+        errors[0].to_string().contains("SQS queue shop-dev-failed"),
+        "{}",
+        errors[0]
+    );
 }
