@@ -38,8 +38,10 @@ fn fresh_up_creates_exactly_the_desired_resources() {
                 "lambda:PutFunctionConcurrency",
                 "lambda:PublishVersion",
                 "lambda:CreateAlias",
+                "lambda:PutFunctionEventInvokeConfig",
                 "logs:CreateLogGroup",
                 "logs:PutRetentionPolicy",
+                "sqs:CreateQueue",
             ]
             .map(String::from)
             .to_vec()
@@ -63,7 +65,8 @@ fn fresh_up_creates_exactly_the_desired_resources() {
         "lambda.amazonaws.com"
     );
     assert_eq!(trust["Statement"][0]["Action"], "sts:AssumeRole");
-    // Its policy: logs of its own log group only.
+    // Its policy: logs of its own log group, and sending to its own failed
+    // events' queue; nothing else.
     let policy = aws
         .role_policy(&names.exec_role, &names.exec_policy)
         .expect("exec policy");
@@ -71,12 +74,22 @@ fn fresh_up_creates_exactly_the_desired_resources() {
         "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/{}",
         names.function
     );
-    for statement in policy["Statement"].as_array().unwrap() {
+    let queue = format!("arn:aws:sqs:us-east-1:123456789012:{}", names.failed_queue);
+    let statements = policy["Statement"].as_array().unwrap();
+    for statement in statements {
         let resource = statement["Resource"].as_str().unwrap();
-        assert!(resource.starts_with(&format!("{group}:")), "{resource}");
         let actions = statement["Action"].to_string();
-        assert!(actions.contains("logs:"), "{actions}");
+        if resource == queue {
+            assert_eq!(statement["Action"], "sqs:SendMessage", "{statement}");
+        } else {
+            assert!(resource.starts_with(&format!("{group}:")), "{resource}");
+            assert!(actions.contains("logs:"), "{actions}");
+        }
     }
+    assert!(
+        statements.iter().any(|s| s["Resource"] == queue.as_str()),
+        "{policy}"
+    );
 
     // Function.
     let f = aws.function(&names.function).expect("function");
@@ -301,8 +314,9 @@ fn plan_on_an_empty_account_lists_every_creation_and_writes_nothing() {
     let p = Project::new("planempty");
     let plan = p.run(&["plan", "--output", "json"]).ok();
     let plan = summary(&plan);
-    // Eight resources, the first version and the alias.
-    assert_eq!(plan["create"], 10);
+    // Ten resources (the failed events' queue and the alias's event-invoke
+    // settings among them), the first version and the alias.
+    assert_eq!(plan["create"], 12);
     assert_eq!(plan["update"], 0);
     assert_eq!(p.recorder.writes(), Vec::<String>::new());
     assert!(Aws::new().role(&p.names().exec_role).is_none());

@@ -18,6 +18,7 @@ fn teardown_leaves_nothing_and_twice_is_fine() {
     assert!(aws.role(&names.unauth_role).is_none());
     assert!(aws.function(&names.function).is_none());
     assert!(aws.pools(&names.pool).is_empty());
+    assert!(aws.queue(&names.failed_queue).is_none());
     assert_eq!(
         sorted(p.recorder.writes()),
         sorted(
@@ -29,6 +30,7 @@ fn teardown_leaves_nothing_and_twice_is_fine() {
                 "iam:DeleteRolePolicy",
                 "lambda:DeleteFunction",
                 "logs:DeleteLogGroup",
+                "sqs:DeleteQueue",
             ]
             .map(String::from)
             .to_vec()
