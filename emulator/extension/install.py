@@ -19,6 +19,7 @@ from extension.front.authorization import users
 from extension.iam import conflicts as iam_conflicts, policy_size, propagation, trust_policy
 from extension.logs import conflicts as logs_conflicts
 from extension.sns import subscriptions
+from extension.sqs import metrics as sqs_metrics
 
 
 _installed = False
@@ -50,6 +51,7 @@ def install() -> None:
     metric_data.install()
     alarms.install()  # over metric_data: evaluates alarms on each datapoint; starts the evaluator
     subscriptions.install()
+    sqs_metrics.install()  # publishes into CloudWatch, whose alarms are installed above
     dispatch.install()  # moto's per-request backend lookup, read once: no order to keep
     door.install(
         wrappers=[cbor.wrapper],  # outermost: the CBOR call as signed, then as a query call
@@ -63,6 +65,6 @@ def install() -> None:
         prefixes={identities.PATH: identities.endpoint_app,
                   subscriptions.PATH: subscriptions.endpoint_app,
                   api.CODE_PATH: api.code_app},
-        resets=[subscriptions.reset, alarms.reset, identities.reset, runtime.stop_all,
+        resets=[subscriptions.reset, alarms.reset, sqs_metrics.reset, identities.reset, runtime.stop_all,
                 users.reset],
     )

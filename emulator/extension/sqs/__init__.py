@@ -1,0 +1,5 @@
+"""SQS beyond moto: the AWS/SQS metrics of every queue, published each minute into CloudWatch (metrics).
+
+Reference: the Amazon SQS Developer Guide, "Available CloudWatch metrics for
+Amazon SQS" and "Monitoring Amazon SQS queues using CloudWatch".
+"""
