@@ -32,8 +32,8 @@ pub struct Names {
     pub lock: String,
     /// The SNS topic the alarms notify.
     pub topic: String,
-    /// The CloudWatch alarms, one per guarded metric.
-    pub alarms: [String; 3],
+    /// The CloudWatch alarms, one per guarded metric (`GUARDED`).
+    pub alarms: [String; 5],
     /// The SQS queue that keeps the `Event` calls Lambda gave up on.
     pub failed_queue: String,
 }
@@ -53,7 +53,7 @@ impl Names {
             log_group: format!("/aws/lambda/{base}"),
             lock: format!("/backend-ctl/locks/{base}"),
             topic: format!("{base}-alarms"),
-            alarms: GUARDED.map(|(suffix, _)| format!("{base}-{suffix}")),
+            alarms: GUARDED.map(|g| format!("{base}-{}", g.suffix)),
             failed_queue: format!("{base}-failed"),
         }
     }
@@ -88,20 +88,57 @@ impl Names {
     }
 }
 
-/// The guarded metrics of `AWS/Lambda`: each alarm's name suffix and metric.
-pub const GUARDED: [(&str, &str); 3] = [
-    ("invocations", "Invocations"),
-    ("errors", "Errors"),
-    ("throttles", "Throttles"),
+/// A metric the guard watches: its alarm's name suffix, the metric, and the
+/// statistic over 5 minutes that is compared with the threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Guarded {
+    pub suffix: &'static str,
+    pub namespace: &'static str,
+    pub metric: &'static str,
+    pub statistic: &'static str,
+}
+
+const fn lambda_sum(suffix: &'static str, metric: &'static str) -> Guarded {
+    Guarded {
+        suffix,
+        namespace: "AWS/Lambda",
+        metric,
+        statistic: "Sum",
+    }
+}
+
+/// The guarded metrics: three of the alias the app calls; then, while the
+/// failed events are kept, the records Lambda could not deliver to their
+/// queue (`DestinationDeliveryFailures`, lost events) and the queue's depth
+/// (`ApproximateNumberOfMessagesVisible`, which SQS publishes each minute:
+/// its `Maximum` over 5 minutes is the most events that waited).
+pub const GUARDED: [Guarded; 5] = [
+    lambda_sum("invocations", "Invocations"),
+    lambda_sum("errors", "Errors"),
+    lambda_sum("throttles", "Throttles"),
+    lambda_sum("delivery-failures", "DestinationDeliveryFailures"),
+    Guarded {
+        suffix: "failed-events",
+        namespace: "AWS/SQS",
+        metric: "ApproximateNumberOfMessagesVisible",
+        statistic: "Maximum",
+    },
 ];
 
-/// One CloudWatch alarm of the guard: the `Sum` of an `AWS/Lambda` metric
-/// of the alias the app calls, per 5 minutes, at or over a threshold.
+/// How many of `GUARDED` watch the alias's calls; the rest watch the failed
+/// events, and exist only while they are kept.
+pub const GUARDED_CALLS: usize = 3;
+
+/// One CloudWatch alarm of the guard: a statistic of a metric per 5
+/// minutes, at or over a threshold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AlarmSpec {
     pub name: String,
+    pub namespace: &'static str,
     pub metric: &'static str,
-    /// `FunctionName` and `Resource` (`{function}:{alias}`).
+    pub statistic: &'static str,
+    /// `FunctionName` and `Resource` (`{function}:{alias}`), or the
+    /// queue's `QueueName`.
     pub dimensions: BTreeMap<String, String>,
     pub threshold: f64,
     pub description: String,
@@ -252,7 +289,7 @@ impl Desired {
             guard: config
                 .alarms
                 .as_ref()
-                .map(|a| guard(&names, &config.alias, a)),
+                .map(|a| guard(&names, &config.alias, a, config.events.keep_failed)),
             events: EventsSpec {
                 retry_attempts: config.events.retry_attempts,
                 max_event_age_s: config.events.max_event_age_s,
@@ -281,34 +318,61 @@ pub fn function_spec(config: &Config) -> FunctionSpec {
     }
 }
 
-/// The guard that `[alarms]` asks for.
-fn guard(names: &Names, alias: &str, alarms: &crate::config::Alarms) -> Guard {
+/// The guard that `[alarms]` asks for: the alias's calls, and the failed
+/// events while they are kept (any one of them alarms: each is a user's
+/// event that did not run).
+fn guard(names: &Names, alias: &str, alarms: &crate::config::Alarms, keep_failed: bool) -> Guard {
     let thresholds = [
         alarms.invocations_per_5min,
         alarms.errors_per_5min,
         alarms.throttles_per_5min,
+        1,
+        1,
     ];
-    let dimensions = BTreeMap::from([
+    let resource = format!("{}:{alias}", names.function);
+    let of_alias = BTreeMap::from([
         ("FunctionName".to_string(), names.function.clone()),
-        (
-            "Resource".to_string(),
-            format!("{}:{alias}", names.function),
-        ),
+        ("Resource".to_string(), resource.clone()),
     ]);
+    let of_queue = BTreeMap::from([("QueueName".to_string(), names.failed_queue.clone())]);
+    let watched = if keep_failed {
+        GUARDED.len()
+    } else {
+        GUARDED_CALLS
+    };
     let specs = names
         .alarms
         .iter()
         .zip(GUARDED)
         .zip(thresholds)
-        .map(|((name, (_, metric)), threshold)| AlarmSpec {
-            name: name.clone(),
-            metric,
-            dimensions: dimensions.clone(),
-            threshold: f64::from(threshold),
-            description: format!(
-                "backend-ctl: {threshold} or more {metric} of {}:{alias} in 5 minutes",
-                names.function
-            ),
+        .take(watched)
+        .map(|((name, g), threshold)| {
+            let (dimensions, description) = if g.namespace == "AWS/SQS" {
+                (
+                    of_queue.clone(),
+                    format!(
+                        "backend-ctl: {threshold} or more failed events waiting in {} (see `backend-ctl failed`)",
+                        names.failed_queue
+                    ),
+                )
+            } else {
+                (
+                    of_alias.clone(),
+                    format!(
+                        "backend-ctl: {threshold} or more {} of {resource} in 5 minutes",
+                        g.metric
+                    ),
+                )
+            };
+            AlarmSpec {
+                name: name.clone(),
+                namespace: g.namespace,
+                metric: g.metric,
+                statistic: g.statistic,
+                dimensions,
+                threshold: f64::from(threshold),
+                description,
+            }
         })
         .collect();
     Guard {

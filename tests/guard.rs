@@ -7,7 +7,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::{sns_confirm, sns_published, Aws, Project, Settings};
+use common::{emulator_switches, sns_confirm, sns_published, Aws, Project, Settings};
 use serde_json::Value;
 
 const ADA: &str = r#"{"firstName": "Ada", "lastName": "Lovelace"}"#;
@@ -92,6 +92,71 @@ fn calls_past_the_threshold_raise_the_alarm_and_one_email_goes_out() {
         serde_json::json!([{"email": EMAIL, "confirmed": true}])
     );
     p.run(&["teardown", "--yes"]).ok();
+}
+
+#[test]
+fn a_failed_event_raises_the_failed_events_alarm_and_one_email_goes_out() {
+    let p = Project::new("evalarm");
+    let aws = Aws::new();
+    guarded(&p, None);
+    p.up();
+    sns_confirm(&topic_arn(&p), EMAIL);
+    // Lambda's retries a tenth of a second apart, and the queue's depth
+    // published every half second rather than every minute.
+    emulator_switches(
+        &p.names().function,
+        serde_json::json!({"lambda_event_retry_seconds": 0.1, "sqs_metrics_seconds": 0.5}),
+    );
+    let waiting = "evalarm-dev-failed-events";
+    let queue_alarm = alarm(&aws, waiting).expect("the failed events' alarm");
+    assert_eq!(queue_alarm.namespace(), Some("AWS/SQS"));
+    assert_eq!(
+        queue_alarm.metric_name(),
+        Some("ApproximateNumberOfMessagesVisible")
+    );
+    assert_eq!(queue_alarm.statistic().map(|s| s.as_str()), Some("Maximum"));
+    assert_eq!(queue_alarm.threshold(), Some(1.0));
+    let dims: Vec<(Option<&str>, Option<&str>)> = queue_alarm
+        .dimensions()
+        .iter()
+        .map(|d| (d.name(), d.value()))
+        .collect();
+    assert_eq!(dims, [(Some("QueueName"), Some("evalarm-dev-failed"))]);
+    let lost = alarm(&aws, "evalarm-dev-delivery-failures").expect("the lost events' alarm");
+    assert_eq!(lost.metric_name(), Some("DestinationDeliveryFailures"));
+    assert_ne!(state(&aws, waiting), "ALARM");
+
+    p.run(&[
+        "invoke",
+        "--async",
+        "--payload",
+        r#"{"firstName": "Grace"}"#,
+    ])
+    .ok();
+    let start = Instant::now();
+    while state(&aws, waiting) != "ALARM" {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no ALARM: {:?}",
+            alarm(&aws, waiting)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let sent: Vec<Value> = sns_published(&topic_arn(&p))
+        .into_iter()
+        .filter_map(|m| serde_json::from_str::<Value>(m["Message"].as_str()?).ok())
+        .filter(|m| m["NewStateValue"] == "ALARM")
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0]["AlarmName"], waiting);
+    assert_eq!(
+        sent[0]["Trigger"]["MetricName"],
+        "ApproximateNumberOfMessagesVisible"
+    );
+    // The record reached the queue: nothing was lost on the way.
+    assert_ne!(state(&aws, "evalarm-dev-delivery-failures"), "ALARM");
+    p.run(&["teardown", "--yes"]).ok();
+    assert!(alarm(&aws, waiting).is_none());
 }
 
 #[test]
@@ -182,7 +247,7 @@ fn status_shows_the_stack_and_the_numbers_of_a_known_series_of_calls() {
     );
     assert!(p.recorder.writes().is_empty(), "{calls:?}");
     // As docs/BENCHMARKS.md says.
-    assert_eq!(calls.len(), 15, "{calls:?}");
+    assert_eq!(calls.len(), 20, "{calls:?}");
 
     let hour = &status["numbers"][0];
     assert_eq!(hour["window"], "1h");
@@ -212,7 +277,8 @@ fn status_shows_the_stack_and_the_numbers_of_a_known_series_of_calls() {
     assert!((total("DurationMax") - high).abs() < 0.01, "{hour}");
     assert_eq!(status["function"]["paused"], false);
     assert_eq!(status["alias"]["version"], "1");
-    assert_eq!(status["alarms"].as_array().unwrap().len(), 3);
+    // The alias's three, and the failed events' two.
+    assert_eq!(status["alarms"].as_array().unwrap().len(), 5);
     assert_eq!(
         status["subscriptions"],
         serde_json::json!([{"email": EMAIL, "confirmed": false}])

@@ -29,25 +29,26 @@ pub fn alarm_differences(spec: &AlarmSpec, found: &AlarmState, topic_arn: &str) 
             found.threshold, spec.threshold
         ));
     }
-    if found.namespace != "AWS/Lambda" || found.metric != spec.metric {
+    if found.namespace != spec.namespace || found.metric != spec.metric {
         out.push(format!(
-            "metric {}/{} → AWS/Lambda/{}",
-            found.namespace, found.metric, spec.metric
+            "metric {}/{} → {}/{}",
+            found.namespace, found.metric, spec.namespace, spec.metric
         ));
     }
     if found.dimensions != spec.dimensions {
         out.push("dimensions differ".into());
     }
-    if found.statistic != "Sum"
+    if found.statistic != spec.statistic
         || found.period != ALARM_PERIOD_S
         || found.evaluation_periods != 1
         || found.datapoints_to_alarm.unwrap_or(1) != 1
         || found.comparison != ALARM_COMPARISON
         || found.treat_missing_data != ALARM_TREAT_MISSING
     {
-        out.push(
-            "evaluation differs (Sum per 5 minutes, 1 of 1, ≥, missing data not breaching)".into(),
-        );
+        out.push(format!(
+            "evaluation differs ({} per 5 minutes, 1 of 1, ≥, missing data not breaching)",
+            spec.statistic
+        ));
     }
     let ours = [topic_arn.to_string()];
     if !found.actions_enabled || found.alarm_actions != ours || found.ok_actions != ours {
@@ -118,6 +119,15 @@ pub fn up_steps(desired: &Desired, observed: &Observed) -> Vec<Step> {
             ),
         };
         steps.push(step(Kind::Alarm, &spec.name, action));
+    }
+    // Ours, but no longer asked for (the failed events no longer kept).
+    for found in observed
+        .alarms
+        .iter()
+        .filter(|a| desired.names.alarms.contains(&a.name))
+        .filter(|a| !guard.alarms.iter().any(|spec| spec.name == a.name))
+    {
+        steps.push(step(Kind::Alarm, &found.name, Action::Delete));
     }
     steps
 }

@@ -981,8 +981,23 @@ fn alarms_are_created_with_their_topic_and_a_confirmation_is_awaited() {
             (Kind::Alarm, "shop-dev-invocations".into(), Action::Create),
             (Kind::Alarm, "shop-dev-errors".into(), Action::Create),
             (Kind::Alarm, "shop-dev-throttles".into(), Action::Create),
+            (
+                Kind::Alarm,
+                "shop-dev-delivery-failures".into(),
+                Action::Create
+            ),
+            (Kind::Alarm, "shop-dev-failed-events".into(), Action::Create),
         ]
     );
+    let alarms = &d.guard.as_ref().unwrap().alarms;
+    let queue = &alarms[4];
+    assert_eq!(
+        (queue.namespace, queue.metric, queue.statistic),
+        ("AWS/SQS", "ApproximateNumberOfMessagesVisible", "Maximum")
+    );
+    assert_eq!(queue.dimensions["QueueName"], "shop-dev-failed");
+    assert_eq!(queue.threshold, 1.0, "one failed event alarms");
+    assert_eq!(alarms[3].dimensions["Resource"], "shop-dev:live");
     assert!(plan.notes.contains(&Note::ConfirmEmail {
         email: "ops@example.com".into()
     }));
@@ -1019,10 +1034,10 @@ fn guarded_observed(d: &Desired) -> Observed {
                 spec.name
             ),
             tags: d.names.tags(),
-            namespace: "AWS/Lambda".into(),
+            namespace: spec.namespace.into(),
             metric: spec.metric.into(),
             dimensions: spec.dimensions.clone(),
-            statistic: "Sum".into(),
+            statistic: spec.statistic.into(),
             period: 300,
             evaluation_periods: 1,
             datapoints_to_alarm: Some(1),
@@ -1074,12 +1089,34 @@ fn converged_alarms_are_kept_drift_is_put_back_and_dropping_them_deletes_them() 
         .collect();
     assert_eq!(
         deleted,
-        [Kind::Alarm, Kind::Alarm, Kind::Alarm, Kind::Topic]
+        [[Kind::Alarm; 5].as_slice(), &[Kind::Topic]].concat()
     );
     // And teardown takes them first.
     let down = teardown(&plain.names, &o2).unwrap();
     assert_eq!(down.steps[0].kind, Kind::Alarm);
     assert!(down.steps.iter().any(|s| s.kind == Kind::Topic));
+}
+
+#[test]
+fn the_failed_events_alarms_go_when_the_failed_events_are_no_longer_kept() {
+    let d = guarded();
+    let o = guarded_observed(&d);
+    let text = "project = \"shop\"\n[handler]\npath = \"handler\"\n[alarms]\nemail = \"ops@example.com\"\n[function.async]\nkeep_failed = false\n";
+    let config = config::parse(text, Path::new("/p/config.toml"), "dev").unwrap();
+    let lost = Desired::new(&config, &d.account);
+    assert_eq!(lost.guard.as_ref().unwrap().alarms.len(), 3);
+    let plan = up(&lost, &o, &code()).unwrap();
+    let steps = guard_steps(&plan);
+    let deleted: Vec<&str> = steps
+        .iter()
+        .filter(|(kind, _, action)| *kind == Kind::Alarm && *action == Action::Delete)
+        .map(|(_, name, _)| name.as_str())
+        .collect();
+    assert_eq!(
+        deleted,
+        ["shop-dev-delivery-failures", "shop-dev-failed-events"],
+        "{plan}"
+    );
 }
 
 #[test]
