@@ -80,6 +80,17 @@ pub fn caller(identity: Option<(&str, &str)>) -> String {
     }
 }
 
+/// The id of an `Event` call: the Kotlin client's `invokeAsync` puts one in
+/// every event it sends, as `eventId`. Lambda may run an event more than
+/// once (its own duplicate deliveries, and `backend-ctl replay` of one that
+/// failed), always with the same id: a handler whose work must happen once
+/// records the ids it has done (for example a DynamoDB `PutItem` with the
+/// condition `attribute_not_exists(eventId)`) and answers a repeat without
+/// doing the work again. Synchronous calls carry none.
+pub fn event_id(event: &Value) -> Option<&str> {
+    event.get("eventId").and_then(Value::as_str)
+}
+
 /// Answers one event, and says in the function's log who called and what it did.
 async fn handle(event: LambdaEvent<Value>) -> Result<Greeting, BadRequest> {
     let identity = event.context.identity.as_ref();
@@ -87,6 +98,9 @@ async fn handle(event: LambdaEvent<Value>) -> Result<Greeting, BadRequest> {
         "{}",
         caller(identity.map(|id| (id.identity_id.as_str(), id.identity_pool_id.as_str())))
     );
+    if let Some(id) = event_id(&event.payload) {
+        println!("event: {id}");
+    }
     let answer = greet(event.payload);
     match &answer {
         Ok(greeting) => println!("answered: {}", greeting.greetings),
@@ -134,6 +148,18 @@ mod tests {
             Err(BadRequest::NotAString("firstName"))
         );
         assert_eq!(greet(json!([1, 2])), Err(BadRequest::NotAnObject));
+    }
+
+    #[test]
+    fn an_event_is_known_by_its_id_and_the_id_changes_nothing_else() {
+        let event = json!({"eventId": "7f1c", "firstName": "Ada", "lastName": "Lovelace"});
+        assert_eq!(event_id(&event), Some("7f1c"));
+        assert_eq!(event_id(&json!({"firstName": "Ada"})), None);
+        assert_eq!(event_id(&json!({"eventId": 7})), None);
+        assert_eq!(
+            greet(event).map(|g| g.greetings),
+            Ok("Hello, Ada Lovelace.".into())
+        );
     }
 
     #[test]
