@@ -7,9 +7,11 @@
 
 mod common;
 
+use std::os::unix::process::ExitStatusExt;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::proxy::Faults;
+use common::proxy::{Faults, Hook};
 use common::{emulator_switches, Aws, Project, Settings};
 use serde_json::{json, Value};
 
@@ -286,6 +288,87 @@ fn a_replay_cut_short_anywhere_is_finished_by_the_next_with_each_event_run_once(
     }
     // Every run but perhaps the last (whose cut may fall after its end) was cut.
     assert!(cuts + 1 >= points, "only {cuts} of {points} runs were cut");
+}
+
+/// Runs `replay --all` and kills it (`kill -9`) just before its first call
+/// of `action` reaches AWS (the call is never applied); the exit status.
+fn replay_killed_at(p: &Project, action: &'static str) -> std::process::ExitStatus {
+    let pid: Arc<Mutex<Option<u32>>> = Arc::default();
+    let target = pid.clone();
+    let kill = move || {
+        if let Some(pid) = *target.lock().unwrap() {
+            let killed = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status()
+                .unwrap();
+            assert!(killed.success(), "kill -9 {pid}");
+        }
+    };
+    p.recorder.set_faults(Faults {
+        before: vec![Hook(action, Arc::new(kill))],
+        cut_at: Some(action),
+        ..Faults::default()
+    });
+    let mut child = p
+        .command(&["replay", "--all"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    *pid.lock().unwrap() = Some(child.id());
+    let status = child.wait().unwrap();
+    p.recorder.set_faults(Faults::default());
+    status
+}
+
+#[test]
+fn a_replay_killed_mid_run_is_finished_by_the_next_with_each_event_run_once() {
+    let p = Project::with_faults("evkill", Faults::default());
+    let aws = Aws::new();
+    let names = p.names();
+    p.up();
+    // Killed as it removes the first event it replayed (its run succeeded),
+    // and as it starts the first event's run (Lambda never got it).
+    for (round, action) in ["DeleteMessage", "Invoke"].into_iter().enumerate() {
+        p.run(&["pause"]).ok();
+        let tags: Vec<String> = (0..3).map(|i| format!("Kill{round}e{i}")).collect();
+        for t in &tags {
+            send_async(&p, &json!({"firstName": t, "lastName": "Nine"}).to_string());
+        }
+        wait_for("three events", || aws.queue_depth(&names.failed_queue) == 3);
+        p.run(&["resume"]).ok();
+
+        let status = replay_killed_at(&p, action);
+        assert_eq!(status.signal(), Some(9), "killed at {action}: {status:?}");
+        let ran: usize = tags
+            .iter()
+            .map(|t| runs(&aws, &p, &format!("Hello, {t} Nine.")))
+            .sum();
+        assert_eq!(
+            ran,
+            usize::from(action == "DeleteMessage"),
+            "killed at {action}"
+        );
+
+        let next = p.run(&["replay", "--all"]).ok();
+        assert!(
+            next.stderr().contains("an earlier replay was cut short"),
+            "{}",
+            next.stderr()
+        );
+        assert_eq!(
+            aws.queue_depth(&names.failed_queue),
+            0,
+            "killed at {action}"
+        );
+        for t in &tags {
+            assert_eq!(
+                runs(&aws, &p, &format!("Hello, {t} Nine.")),
+                1,
+                "killed at {action}: {t} ran other than once"
+            );
+        }
+    }
 }
 
 #[test]
