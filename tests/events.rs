@@ -372,6 +372,38 @@ fn a_replay_killed_mid_run_is_finished_by_the_next_with_each_event_run_once() {
 }
 
 #[test]
+fn up_right_after_teardown_waits_for_sqs_to_free_the_queues_name() {
+    let p = Project::new("evagain");
+    let aws = Aws::new();
+    p.up();
+    // SQS keeps a deleted queue's name for 60 s; here 1.5 s.
+    emulator_switches(
+        &p.names().function,
+        json!({"sqs_deleted_recently_seconds": 1.5}),
+    );
+    p.run(&["teardown", "--yes"]).ok();
+    p.recorder.clear();
+    let again = p.up();
+    assert!(
+        again.stderr().contains("free the name"),
+        "{}",
+        again.stderr()
+    );
+    let creates = p
+        .recorder
+        .calls()
+        .iter()
+        .filter(|c| c.action == "CreateQueue")
+        .count();
+    assert!(
+        creates >= 2,
+        "CreateQueue was not refused first ({creates})"
+    );
+    assert!(aws.queue(&p.names().failed_queue).is_some());
+    p.run(&["teardown", "--yes"]).ok();
+}
+
+#[test]
 fn up_adds_the_destination_to_a_stack_without_one_and_a_second_up_writes_nothing() {
     let p = Project::new("evadd");
     let aws = Aws::new();

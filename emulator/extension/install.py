@@ -19,7 +19,7 @@ from extension.front.authorization import users
 from extension.iam import conflicts as iam_conflicts, policy_size, propagation, trust_policy
 from extension.logs import conflicts as logs_conflicts
 from extension.sns import subscriptions
-from extension.sqs import metrics as sqs_metrics
+from extension.sqs import metrics as sqs_metrics, recreate as sqs_recreate
 
 
 _installed = False
@@ -52,6 +52,7 @@ def install() -> None:
     alarms.install()  # over metric_data: evaluates alarms on each datapoint; starts the evaluator
     subscriptions.install()
     sqs_metrics.install()  # publishes into CloudWatch, whose alarms are installed above
+    sqs_recreate.install()  # moto's queue create and delete: no order to keep
     dispatch.install()  # moto's per-request backend lookup, read once: no order to keep
     door.install(
         wrappers=[cbor.wrapper],  # outermost: the CBOR call as signed, then as a query call
@@ -65,6 +66,6 @@ def install() -> None:
         prefixes={identities.PATH: identities.endpoint_app,
                   subscriptions.PATH: subscriptions.endpoint_app,
                   api.CODE_PATH: api.code_app},
-        resets=[subscriptions.reset, alarms.reset, sqs_metrics.reset, identities.reset, runtime.stop_all,
+        resets=[subscriptions.reset, alarms.reset, sqs_metrics.reset, sqs_recreate.reset, identities.reset, runtime.stop_all,
                 users.reset],
     )

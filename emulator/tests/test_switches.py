@@ -138,6 +138,7 @@ def test_endpoint_contract(endpoint):
         "identity_pool_list_lag_seconds": 0.0, "iam_delete_conflict": None,
         "iam_concurrent_modification": None, "logs_operation_aborted": None,
         "lambda_event_retry_seconds": 0.0, "sqs_metrics_seconds": 0.0,
+        "sqs_deleted_recently_seconds": 0.0,
     }
     assert listed["scopes"][b]["iam_propagation_seconds"] == 3.5
     assert call(endpoint, "GET")[1] == listed

@@ -10,6 +10,7 @@ A test turns them on for its own resources, by name prefix, over HTTP:
                                     "identity_pool_list_lag_seconds": 1.0,
                                     "lambda_event_retry_seconds": 0.5,
                                     "sqs_metrics_seconds": 1.0,
+                                    "sqs_deleted_recently_seconds": 60,
                                     "iam_delete_conflict": {"calls": 2},
                                     "iam_concurrent_modification": {"seconds": 0.5},
                                     "logs_operation_aborted": {"calls": 1, "seconds": 2}}
@@ -64,7 +65,9 @@ begins, and states are computed from the clock on every read:
   the second after twice it (0 = Lambda's own 1 and 2 minutes); the retries
   are never skipped;
 * sqs_metrics_seconds shortens the minute between a queue's AWS/SQS
-  datapoints (sqs.metrics; 0 = SQS's one minute).
+  datapoints (sqs.metrics; 0 = SQS's one minute);
+* sqs_deleted_recently_seconds: for that long after DeleteQueue, CreateQueue
+  of the same name answers QueueDeletedRecently (sqs.recreate; AWS: 60 s).
 
 The last three refuse a change made too soon after another change, for a
 number of calls and/or seconds (front.refusals: their JSON shape, the
@@ -118,6 +121,7 @@ class Switches:
     identity_pool_list_lag_seconds: float = 0.0
     lambda_event_retry_seconds: float = 0.0
     sqs_metrics_seconds: float = 0.0
+    sqs_deleted_recently_seconds: float = 0.0
     iam_delete_conflict: Refusal | None = None
     iam_concurrent_modification: Refusal | None = None
     logs_operation_aborted: Refusal | None = None
@@ -134,7 +138,8 @@ UNSCOPED = Switches(lambda_pending_seconds=STATE_SECONDS, lambda_update_seconds=
                     lambda_event_retry_seconds=EVENT_RETRY_SECONDS)
 
 DELAYS = ("lambda_pending_seconds", "lambda_update_seconds", "iam_propagation_seconds",
-          "identity_pool_list_lag_seconds", "lambda_event_retry_seconds", "sqs_metrics_seconds")
+          "identity_pool_list_lag_seconds", "lambda_event_retry_seconds", "sqs_metrics_seconds",
+          "sqs_deleted_recently_seconds")
 _scopes: dict[str, Switches] = {}
 _lock = threading.Lock()
 

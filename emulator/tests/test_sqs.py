@@ -1,4 +1,4 @@
-"""The AWS/SQS metrics of a queue (sqs.metrics), and an alarm on its depth.
+"""SQS beyond moto: the AWS/SQS metrics of a queue (sqs.metrics) and an alarm on its depth; a deleted queue's name refused a while (sqs.recreate).
 
 Each test makes its own queue and scope; the minute between datapoints is
 shortened by the ``sqs_metrics_seconds`` switch.
@@ -8,6 +8,7 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from botocore.exceptions import ClientError
 
 from apps import request
 from server import unique
@@ -97,3 +98,30 @@ def test_an_alarm_on_the_depth_goes_off_when_a_message_waits(sqs, cw, scope):
     sqs.send_message(QueueUrl=url, MessageBody="a failed event")
     wait_for(lambda: state() == "ALARM", "a waiting message raises no alarm")
     cw.delete_alarms(AlarmNames=[alarm])
+
+
+def test_a_deleted_queues_name_is_refused_for_the_switchs_seconds(sqs, endpoint):
+    scope = unique("sqr")
+    request(endpoint, "/backend-ctl/switches", "POST",
+            {"scope": scope, "sqs_deleted_recently_seconds": 1.0})
+    try:
+        name = f"{scope}-q"
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        sqs.delete_queue(QueueUrl=url)
+        deleted = time.monotonic()
+        with pytest.raises(ClientError) as refused:
+            sqs.create_queue(QueueName=name)
+        error = refused.value.response
+        assert error["Error"]["Code"] == "AWS.SimpleQueueService.QueueDeletedRecently", error
+        assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+        assert "60 seconds" in error["Error"]["Message"]
+        # Another name is free; the name itself once the time has passed.
+        sqs.delete_queue(QueueUrl=sqs.create_queue(QueueName=f"{scope}-other")["QueueUrl"])
+        time.sleep(max(0.0, 1.05 - (time.monotonic() - deleted)))
+        sqs.delete_queue(QueueUrl=sqs.create_queue(QueueName=name)["QueueUrl"])
+    finally:
+        request(endpoint, f"/backend-ctl/switches?scope={scope}", "DELETE")
+    # Without the switch, as moto: the name is free at once.
+    plain = unique("sqr-plain")
+    sqs.delete_queue(QueueUrl=sqs.create_queue(QueueName=plain)["QueueUrl"])
+    sqs.delete_queue(QueueUrl=sqs.create_queue(QueueName=plain)["QueueUrl"])
