@@ -6,7 +6,8 @@ function processes must not see (BACKEND_CTL_LEAK_MARKER); a module that
 needs a server of its own (its switches are global, or it stops it) defines
 ``endpoint`` itself. ``make``: a factory of its clients; ``lam``, ``iam``,
 ``logs``, ``cw``: clients of it; ``role``: an execution role for a module's
-functions (stacks.make_function makes one of the handler zip).
+functions (stacks.make_function makes one of the handler zip); ``switched``:
+switches (front.switches) on a scope of the test's own, cleared after it.
 """
 
 import sys
@@ -16,7 +17,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the extension package
 
-from server import clients, launched, stop  # noqa: E402
+from apps import request  # noqa: E402
+from server import clients, launched, stop, unique  # noqa: E402
 from stacks import make_role  # noqa: E402
 
 
@@ -56,3 +58,22 @@ def cw(make):
 def role(make):
     return make_role(make("iam"))
 
+
+
+@pytest.fixture
+def switched(endpoint):
+    """``switched(prefix, **settings)``: a new scope named after ``prefix`` with those
+    switches on, its name returned; every scope made is cleared after the test."""
+    made: list[str] = []
+
+    def switch_on(prefix: str, **settings) -> str:
+        scope = unique(prefix)
+        status, body = request(endpoint, "/backend-ctl/switches", "POST",
+                               {"scope": scope, **settings})
+        assert status == 200, body
+        made.append(scope)
+        return scope
+
+    yield switch_on
+    for scope in made:
+        request(endpoint, f"/backend-ctl/switches?scope={scope}", "DELETE")

@@ -276,14 +276,9 @@ WINDOW = 1.5
 
 
 @pytest.fixture
-def propagating(endpoint):
+def propagating(switched):
     """A fresh scope whose IAM changes propagate in WINDOW seconds; cleared after the test."""
-    scope = unique("prop")
-    status, body = request(endpoint, "/backend-ctl/switches", "POST",
-                           {"scope": scope, "iam_propagation_seconds": WINDOW})
-    assert status == 200, body
-    yield scope
-    request(endpoint, f"/backend-ctl/switches?scope={scope}", "DELETE")
+    return switched("prop", iam_propagation_seconds=WINDOW)
 
 
 def invoke_outcome(lam, function: str) -> str:

@@ -12,7 +12,6 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from apps import request
 from metric_queries import lambda_dims, total, wait_total
 from server import ACCOUNT, REGION, error_of, unique
 from stacks import make_function, make_role
@@ -26,14 +25,9 @@ def sqs(make):
 
 
 @pytest.fixture
-def scope(endpoint):
+def scope(switched):
     """A scope of its own whose Events are retried after RETRY and 2 x RETRY seconds."""
-    name = unique("ev")
-    status, body = request(endpoint, "/backend-ctl/switches", "POST",
-                           {"scope": name, "lambda_event_retry_seconds": RETRY})
-    assert status == 200, body
-    yield name
-    request(endpoint, f"/backend-ctl/switches?scope={name}", "DELETE")
+    return switched("ev", lambda_event_retry_seconds=RETRY)
 
 
 def queue(sqs, name: str) -> tuple[str, str]:

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from botocore.exceptions import ClientError
 
-from apps import request
 from server import unique
 
 INTERVAL = 0.5
@@ -22,13 +21,8 @@ def sqs(make):
 
 
 @pytest.fixture
-def scope(endpoint):
-    name = unique("sqm")
-    status, body = request(endpoint, "/backend-ctl/switches", "POST",
-                           {"scope": name, "sqs_metrics_seconds": INTERVAL})
-    assert status == 200, body
-    yield name
-    request(endpoint, f"/backend-ctl/switches?scope={name}", "DELETE")
+def scope(switched):
+    return switched("sqm", sqs_metrics_seconds=INTERVAL)
 
 
 def samples(cw, queue: str, metric: str) -> list[float]:
@@ -100,27 +94,22 @@ def test_an_alarm_on_the_depth_goes_off_when_a_message_waits(sqs, cw, scope):
     cw.delete_alarms(AlarmNames=[alarm])
 
 
-def test_a_deleted_queues_name_is_refused_for_the_switchs_seconds(sqs, endpoint):
-    scope = unique("sqr")
-    request(endpoint, "/backend-ctl/switches", "POST",
-            {"scope": scope, "sqs_deleted_recently_seconds": 1.0})
-    try:
-        name = f"{scope}-q"
-        url = sqs.create_queue(QueueName=name)["QueueUrl"]
-        sqs.delete_queue(QueueUrl=url)
-        deleted = time.monotonic()
-        with pytest.raises(ClientError) as refused:
-            sqs.create_queue(QueueName=name)
-        error = refused.value.response
-        assert error["Error"]["Code"] == "AWS.SimpleQueueService.QueueDeletedRecently", error
-        assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
-        assert "60 seconds" in error["Error"]["Message"]
-        # Another name is free; the name itself once the time has passed.
-        sqs.delete_queue(QueueUrl=sqs.create_queue(QueueName=f"{scope}-other")["QueueUrl"])
-        time.sleep(max(0.0, 1.05 - (time.monotonic() - deleted)))
-        sqs.delete_queue(QueueUrl=sqs.create_queue(QueueName=name)["QueueUrl"])
-    finally:
-        request(endpoint, f"/backend-ctl/switches?scope={scope}", "DELETE")
+def test_a_deleted_queues_name_is_refused_for_the_switchs_seconds(sqs, switched):
+    scope = switched("sqr", sqs_deleted_recently_seconds=1.0)
+    name = f"{scope}-q"
+    url = sqs.create_queue(QueueName=name)["QueueUrl"]
+    sqs.delete_queue(QueueUrl=url)
+    deleted = time.monotonic()
+    with pytest.raises(ClientError) as refused:
+        sqs.create_queue(QueueName=name)
+    error = refused.value.response
+    assert error["Error"]["Code"] == "AWS.SimpleQueueService.QueueDeletedRecently", error
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "60 seconds" in error["Error"]["Message"]
+    # Another name is free; the name itself once the time has passed.
+    sqs.delete_queue(QueueUrl=sqs.create_queue(QueueName=f"{scope}-other")["QueueUrl"])
+    time.sleep(max(0.0, 1.05 - (time.monotonic() - deleted)))
+    sqs.delete_queue(QueueUrl=sqs.create_queue(QueueName=name)["QueueUrl"])
     # Without the switch, as moto: the name is free at once.
     plain = unique("sqr-plain")
     sqs.delete_queue(QueueUrl=sqs.create_queue(QueueName=plain)["QueueUrl"])

@@ -267,30 +267,35 @@ def list_aliases(self: Any) -> tuple[int, dict[str, str], str]:
 # --- what an invocation runs ----------------------------------------------------------------
 
 
+def named(storage: Any, name: str, qualifier: str | None, route: bool) -> tuple[dict[str, Any], Any]:
+    """The function's record and the function object ($LATEST or a version) that the
+    qualifier names: an alias's version, or with ``route`` the one its routing picks for
+    this call; 404 when absent. Call it holding ``lock``."""
+    found = entry(storage, name, qualifier)
+    if qualifier in (None, LATEST):
+        return found, found["latest"]
+    missing = not_found(f"Function not found: {arn(storage, name, qualifier)}")
+    number = qualifier
+    if not qualifier.isdigit():
+        alias = storage._aliases[arn(storage, name)].get(qualifier)
+        if alias is None:
+            raise missing
+        number = alias.function_version
+        for extra, weight in (alias.routing_config or {}).items() if route else ():
+            if _random.random() < weight:
+                number = extra
+    fn = found["latest"] if number == LATEST else version_of(found, number)
+    if fn is None:
+        raise missing
+    return found, fn
+
+
 def resolve(backend: Any, name_or_arn: str, qualifier: str | None) -> tuple[Any, str]:
     """The function object an Invoke runs ($LATEST or a version) and the ARN it was invoked by."""
     storage = backend._lambdas
     name, qualifier = split_name(name_or_arn, qualifier)
-    missing = not_found(f"Function not found: {arn(storage, name, qualifier)}")
     with lock:
-        found = storage._functions.get(name)
-        if not found or found.get("latest") is None:
-            raise missing
-        if qualifier in (None, LATEST):
-            return found["latest"], arn(storage, name, qualifier)
-        number = qualifier
-        if not qualifier.isdigit():
-            alias = storage._aliases[arn(storage, name)].get(qualifier)
-            if alias is None:
-                raise missing
-            number = alias.function_version
-            for extra, weight in (alias.routing_config or {}).items():
-                if _random.random() < weight:
-                    number = extra
-        fn = found["latest"] if number == LATEST else version_of(found, number)
-        if fn is None:
-            raise missing
-        return fn, arn(storage, name, qualifier)
+        return named(storage, name, qualifier, route=True)[1], arn(storage, name, qualifier)
 
 
 def install() -> None:

@@ -45,8 +45,9 @@ from moto.awslambda.responses import LambdaResponse
 from moto.iam.models import iam_backends
 from moto.utilities.utils import get_partition
 
-from extension.awslambda.versions import (JSON, LATEST, arn, entry, invalid, lock, not_found, page,
-                                          query, split_name, version_of)
+from extension.awslambda.aliases import named
+from extension.awslambda.versions import (JSON, LATEST, arn, entry, invalid, json_body, lock, not_found,
+                                          page, query, split_name)
 from extension.front.authorization.policy import evaluate
 from extension.iam import propagation
 
@@ -64,35 +65,9 @@ def _names(self: Any, depth: int = 2) -> tuple[str, str]:
     return name, qualifier or LATEST
 
 
-def _target(storage: Any, name: str, qualifier: str) -> tuple[dict[str, Any], Any]:
-    """The function's record and the function object the qualifier names; 404 when absent."""
-    found = entry(storage, name, qualifier)
-    missing = not_found(f"Function not found: {arn(storage, name, qualifier)}")
-    if qualifier == LATEST:
-        return found, found["latest"]
-    number = qualifier
-    if not qualifier.isdigit():
-        alias = storage._aliases[arn(storage, name)].get(qualifier)
-        if alias is None:
-            raise missing
-        number = alias.function_version
-    fn = found["latest"] if number == LATEST else version_of(found, number)
-    if fn is None:
-        raise missing
-    return found, fn
-
-
 def _absent(storage: Any, name: str, qualifier: str) -> Exception:
     return not_found(f"The function {arn(storage, name, qualifier)} doesn't have an "
                      "EventInvokeConfig")
-
-
-def _body(self: Any) -> dict[str, Any]:
-    try:
-        body = json.loads(self.body or "{}")
-    except ValueError:
-        body = {}
-    return body if isinstance(body, dict) else {}
 
 
 def role_may(fn: Any, action: str, resource: str) -> bool:
@@ -148,9 +123,9 @@ def _answer(storage: Any, name: str, qualifier: str, stored: dict[str, Any]) -> 
 def _store(self: Any, merge: bool) -> tuple[int, dict[str, str], str]:
     storage = self.backend._lambdas
     name, qualifier = _names(self)
-    body = _body(self)
+    body = json_body(self)
     with lock:
-        found, fn = _target(storage, name, qualifier)
+        found, fn = named(storage, name, qualifier, route=False)
         configs = found.setdefault(KEY, {})
         current = configs.get(qualifier)
         if merge and current is None:
@@ -180,7 +155,7 @@ def get_function_event_invoke_config(self: Any) -> tuple[int, dict[str, str], st
     storage = self.backend._lambdas
     name, qualifier = _names(self)
     with lock:
-        found, _ = _target(storage, name, qualifier)
+        found, _ = named(storage, name, qualifier, route=False)
         stored = found.get(KEY, {}).get(qualifier)
         if stored is None:
             raise _absent(storage, name, qualifier)
@@ -192,7 +167,7 @@ def delete_function_event_invoke_config(self: Any) -> tuple[int, dict[str, str],
     storage = self.backend._lambdas
     name, qualifier = _names(self)
     with lock:
-        found, _ = _target(storage, name, qualifier)
+        found, _ = named(storage, name, qualifier, route=False)
         if found.get(KEY, {}).pop(qualifier, None) is None:
             raise _absent(storage, name, qualifier)
     return 204, {"status": "204"}, ""

@@ -296,7 +296,8 @@ def listing(fn: Any) -> dict[str, Any]:
 # --- the actions --------------------------------------------------------------------------
 
 
-def _body(self: Any) -> dict[str, Any]:
+def json_body(self: Any) -> dict[str, Any]:
+    """A request's JSON object ({} when it is none)."""
     try:
         body = json.loads(self.body or "{}")
     except ValueError:
@@ -310,7 +311,7 @@ def query(self: Any, name: str) -> str | None:
 
 def publish_version(self: Any) -> tuple[int, dict[str, str], str]:
     """POST /2015-03-31/functions/{FunctionName}/versions"""
-    body = _body(self)
+    body = json_body(self)
     version = publish(self.backend._lambdas, self.path.rstrip("/").split("/")[-2],
                       body.get("Description"), body.get("CodeSha256"), body.get("RevisionId"),
                       check_idle=True)
