@@ -10,9 +10,11 @@ import aws.smithy.kotlin.runtime.net.url.Url
 import aws.smithy.kotlin.runtime.time.Clock
 import kotlinx.serialization.SerializationException
 import kotlinx.serialization.json.Json
+import kotlinx.serialization.json.JsonNull
 import kotlinx.serialization.json.JsonObject
 import kotlinx.serialization.json.JsonPrimitive
 import java.io.Closeable
+import java.util.UUID
 import kotlin.time.Duration
 import kotlin.time.Duration.Companion.seconds
 
@@ -90,14 +92,33 @@ class Backend(
     }
 
     /**
-     * Hands the event to Lambda and returns once Lambda has queued it (`Event`, HTTP 202); the
-     * function runs later, and its answer or failure is not seen here.
+     * Hands the event to Lambda and returns once Lambda has queued it (`Event`, HTTP 202). Queued
+     * is not run: the function runs later, and its answer or failure is not seen here. When it
+     * fails, Lambda tries twice more, then keeps the event among the stack's failed events
+     * (`backend-ctl failed` lists them, `backend-ctl replay` runs them again). While the backend is
+     * paused (`backend-ctl pause`) the call is still accepted, and the event is kept there untried
+     * until `backend-ctl resume --replay` runs it.
      *
-     * @throws BackendException.Throttled when Lambda refused it
+     * An event may run more than once (Lambda delivers some twice, and a replay runs one again),
+     * so each carries an id in its top-level [EVENT_ID_FIELD] field, the same on every run: a
+     * handler whose work must happen once records the ids it has done. The id is [eventId] if
+     * given, else the payload's own `eventId` (`null` counts as none), else a new random UUID. To
+     * send an event again after an answer that did not come (it may have been queued), send it
+     * with the same id. The payload's other fields go as they are, in their order.
+     *
+     * @param payload the event, a JSON object
+     * @param eventId the event's id, or `null` for the payload's own or a new one
+     * @return the id the event was sent with
+     * @throws IllegalArgumentException when [payload] is not a JSON object, or its `eventId` is not
+     * a string, or differs from [eventId]
+     * @throws BackendException.Throttled when Lambda refused to queue it (too many Invoke requests);
+     * a paused backend does not refuse it
      * @throws BackendException.NotAuthorized when Lambda refused this identity
      */
-    suspend fun invokeAsync(payload: String) {
-        send(InvocationType.Event, payload)
+    suspend fun invokeAsync(payload: String, eventId: String? = null): String {
+        val (event, id) = withEventId(payload, eventId)
+        send(InvocationType.Event, event)
+        return id
     }
 
     /**
@@ -147,6 +168,9 @@ class Backend(
     }
 
     companion object {
+        /** The field of an [invokeAsync] event that carries its id. */
+        const val EVENT_ID_FIELD = "eventId"
+
         /** How much longer than the function's timeout an answer is waited for, unless told otherwise. */
         val DEFAULT_ANSWER_MARGIN: Duration = 10.seconds
 
@@ -160,6 +184,35 @@ class Backend(
 /** The JSON of [Backend.call]: lenient about keys an answer adds. */
 @PublishedApi
 internal val BackendJson: Json = Json { ignoreUnknownKeys = true }
+
+/**
+ * [payload], a JSON object, with its [Backend.EVENT_ID_FIELD] set, and that id: [eventId] if
+ * given, else the payload's own (unless `null`), else a new random UUID. The other fields are kept,
+ * in order.
+ *
+ * @return the event to send, and its id
+ * @throws IllegalArgumentException as [Backend.invokeAsync] does
+ */
+internal fun withEventId(payload: String, eventId: String?): Pair<String, String> {
+    val field = Backend.EVENT_ID_FIELD
+    val event = try {
+        BackendJson.parseToJsonElement(payload) as? JsonObject
+    } catch (e: SerializationException) {
+        throw IllegalArgumentException("an Event payload must be a JSON object, to carry \"$field\"; it is not valid JSON", e)
+    } ?: throw IllegalArgumentException("an Event payload must be a JSON object, to carry \"$field\"")
+    val own = when (val value = event[field]) {
+        null, JsonNull -> null
+        else -> (value as? JsonPrimitive)?.takeIf { it.isString }?.content
+            ?: throw IllegalArgumentException("the payload's \"$field\" must be a string, not $value")
+    }
+    require(eventId == null || own == null || eventId == own) {
+        "eventId \"$eventId\" differs from the payload's own \"$field\" \"$own\""
+    }
+    val id = eventId ?: own ?: UUID.randomUUID().toString()
+    // toString, not encodeToString: that one re-encodes numbers as Long or Double (1.50 to 1.5, and
+    // digits beyond a Double's lost); toString writes each as it came.
+    return JsonObject(event + (field to JsonPrimitive(id))).toString() to id
+}
 
 /** Lambda's error payload, `{"errorType": …, "errorMessage": …}`, as a [BackendException.FunctionError]. */
 private fun functionError(header: String, payload: String): BackendException.FunctionError {

@@ -26,8 +26,12 @@ sealed class BackendException(message: String, cause: Throwable? = null) : Excep
     ) : BackendException("the function failed: $errorType: $errorMessage")
 
     /**
-     * Lambda refused to run the function (`TooManyRequestsException`): the backend is paused
-     * (reserved concurrency 0) or overloaded (at its concurrency cap). The SDK has already retried.
+     * Lambda refused the call (`TooManyRequestsException`). For [Backend.invoke], the backend is
+     * paused (reserved concurrency 0) or overloaded (at its concurrency cap). For
+     * [Backend.invokeAsync], only that Lambda refused to queue the event (too many Invoke
+     * requests): a paused backend still accepts Event calls, and keeps them among its failed
+     * events, untried. The call was not retried (a refused call did not run), so sending it again
+     * later is safe.
      *
      * @property reason Lambda's reason, e.g. `ReservedFunctionConcurrentInvocationLimitExceeded`
      */

@@ -43,11 +43,16 @@ class BackendStackTest {
     }
 
     @Test
-    fun `an Event invocation is handed to Lambda`() = runBlocking {
+    fun `an Event invocation is handed to Lambda, with the event id it returns`() = runBlocking {
         RecordingProxy(Stack.endpoint).use { proxy ->
-            Stack.backend(lambdaEndpoint = proxy.url).use { it.invokeAsync(ADA) }
+            val id = Stack.backend(lambdaEndpoint = proxy.url).use { it.invokeAsync(ADA) }
             val invoke = proxy.requests().single { it.path.substringBefore("?").endsWith("/invocations") }
             assertEquals("Event", invoke.header("X-Amz-Invocation-Type"))
+            assertEquals(
+                mapOf("firstName" to "Ada", "lastName" to "Lovelace", Backend.EVENT_ID_FIELD to id),
+                BackendJson.decodeFromString<Map<String, String>>(invoke.body),
+                "the body Lambda received",
+            )
         }
     }
 

@@ -13,16 +13,12 @@ import org.junit.jupiter.api.assertThrows
 class RefusalsStackTest {
     private val function = Stack.config.functionName
 
-    @Test
-    fun `reserved concurrency 0 is Throttled`() = runBlocking {
+    /** [block] runs with the function paused as `backend-ctl pause` does (reserved concurrency 0); then it is put back. */
+    private suspend fun paused(block: suspend () -> Unit) {
         val reserved = Stack.lambdaAdmin.getFunctionConcurrency { functionName = function }.reservedConcurrentExecutions
         Stack.lambdaAdmin.putFunctionConcurrency { functionName = function; reservedConcurrentExecutions = 0 }
         try {
-            Stack.backend().use { backend ->
-                val e = assertThrows<BackendException.Throttled> { backend.invoke(ADA) }
-                assertEquals("ReservedFunctionConcurrentInvocationLimitExceeded", e.reason)
-                assertTrue(e.message!!.startsWith("backend paused or overloaded"), e.message)
-            }
+            block()
         } finally {
             if (reserved != null) {
                 Stack.lambdaAdmin.putFunctionConcurrency { functionName = function; reservedConcurrentExecutions = reserved }
@@ -31,6 +27,24 @@ class RefusalsStackTest {
             }
         }
         Stack.backend().use { assertEquals(ADA_GREETING, it.invoke(ADA), "restored") }
+    }
+
+    @Test
+    fun `reserved concurrency 0 is Throttled`() = runBlocking {
+        paused {
+            Stack.backend().use { backend ->
+                val e = assertThrows<BackendException.Throttled> { backend.invoke(ADA) }
+                assertEquals("ReservedFunctionConcurrentInvocationLimitExceeded", e.reason)
+                assertTrue(e.message!!.startsWith("backend paused or overloaded"), e.message)
+            }
+        }
+    }
+
+    @Test
+    fun `a paused backend still accepts an Event call (kept untried among the failed events), not Throttled`() = runBlocking {
+        paused {
+            Stack.backend().use { backend -> assertTrue(backend.invokeAsync(ADA).isNotEmpty(), "queued, with its id") }
+        }
     }
 
     @Test
