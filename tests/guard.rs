@@ -39,6 +39,28 @@ fn state(aws: &Aws, name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// Waits (up to 30 s) until the alarm is in ALARM.
+fn wait_for_alarm(aws: &Aws, name: &str) {
+    let start = Instant::now();
+    while state(aws, name) != "ALARM" {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no ALARM: {:?}",
+            alarm(aws, name)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// The ALARM notifications CloudWatch sent to the project's topic.
+fn alarm_messages(p: &Project) -> Vec<Value> {
+    sns_published(&topic_arn(p))
+        .into_iter()
+        .filter_map(|m| serde_json::from_str::<Value>(m["Message"].as_str()?).ok())
+        .filter(|m| m["NewStateValue"] == "ALARM")
+        .collect()
+}
+
 fn json(run: &common::Run) -> Value {
     serde_json::from_str(&run.stdout()).unwrap_or_else(|e| panic!("{e}: {}", run.stdout()))
 }
@@ -60,21 +82,9 @@ fn calls_past_the_threshold_raise_the_alarm_and_one_email_goes_out() {
     for _ in 0..3 {
         p.run(&["invoke", "--payload", ADA]).ok();
     }
-    let start = Instant::now();
-    while state(&aws, name) != "ALARM" {
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "no ALARM: {:?}",
-            alarm(&aws, name)
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_for_alarm(&aws, name);
     // One notification of the ALARM, in the form CloudWatch sends.
-    let alarms: Vec<Value> = sns_published(&topic_arn(&p))
-        .into_iter()
-        .filter_map(|m| serde_json::from_str::<Value>(m["Message"].as_str()?).ok())
-        .filter(|m| m["NewStateValue"] == "ALARM")
-        .collect();
+    let alarms = alarm_messages(&p);
     assert_eq!(alarms.len(), 1, "{alarms:?}");
     assert_eq!(alarms[0]["AlarmName"], name);
     assert_eq!(alarms[0]["Trigger"]["MetricName"], "Invocations");
@@ -133,20 +143,8 @@ fn a_failed_event_raises_the_failed_events_alarm_and_one_email_goes_out() {
         r#"{"firstName": "Grace"}"#,
     ])
     .ok();
-    let start = Instant::now();
-    while state(&aws, waiting) != "ALARM" {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "no ALARM: {:?}",
-            alarm(&aws, waiting)
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
-    let sent: Vec<Value> = sns_published(&topic_arn(&p))
-        .into_iter()
-        .filter_map(|m| serde_json::from_str::<Value>(m["Message"].as_str()?).ok())
-        .filter(|m| m["NewStateValue"] == "ALARM")
-        .collect();
+    wait_for_alarm(&aws, waiting);
+    let sent = alarm_messages(&p);
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(sent[0]["AlarmName"], waiting);
     assert_eq!(

@@ -5,7 +5,7 @@ works with names and accounts of its own), started with a variable the
 function processes must not see (BACKEND_CTL_LEAK_MARKER); a module that
 needs a server of its own (its switches are global, or it stops it) defines
 ``endpoint`` itself. ``make``: a factory of its clients; ``lam``, ``iam``,
-``logs``, ``cw``: clients of it; ``role``: an execution role for a module's
+``logs``, ``cw``, ``sqs``: clients of it; ``role``: an execution role for a module's
 functions (stacks.make_function makes one of the handler zip); ``switched``:
 switches (front.switches) on a scope of the test's own, cleared after it.
 """
@@ -52,6 +52,11 @@ def logs(make):
 @pytest.fixture(scope="module")
 def cw(make):
     return make("cloudwatch")
+
+
+@pytest.fixture(scope="module")
+def sqs(make):
+    return make("sqs")
 
 
 @pytest.fixture(scope="module")

@@ -19,11 +19,6 @@ from stacks import make_function, make_role
 RETRY = 0.4  # seconds before the first retry; the second waits twice it
 
 
-@pytest.fixture(scope="module")
-def sqs(make):
-    return make("sqs")
-
-
 @pytest.fixture
 def scope(switched):
     """A scope of its own whose Events are retried after RETRY and 2 x RETRY seconds."""

@@ -15,11 +15,6 @@ from server import unique
 INTERVAL = 0.5
 
 
-@pytest.fixture(scope="module")
-def sqs(make):
-    return make("sqs")
-
-
 @pytest.fixture
 def scope(switched):
     return switched("sqm", sqs_metrics_seconds=INTERVAL)
