@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 pub mod client;
+pub mod gradle;
 
 /// The example project, as it stands in this repository.
 pub const TEMPLATES: &[(&str, &str)] = &[

@@ -29,7 +29,8 @@ fn android_project(root: &Path, settings: &str) {
         std::fs::write(dir.join("AndroidManifest.xml"), "<manifest/>\n").unwrap();
         std::fs::write(
             root.join(module).join("build.gradle.kts"),
-            format!("plugins {{ id(\"{plugin}\") }}\nandroid {{\n    namespace = \"com.example.{module}\"\n}}\n"),
+            // The namespace on the block's first line: valid Kotlin DSL.
+            format!("plugins {{ id(\"{plugin}\") }}\nandroid {{ namespace = \"com.example.{module}\"\n    compileSdk = 35\n}}\n"),
         )
         .unwrap();
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::config::check_name;
 use crate::error::{Error, InputError};
 use crate::progress::Progress;
-use crate::scaffold::{self, client, File};
+use crate::scaffold::{self, client, gradle, File};
 
 /// An Android project found at the root: its name and its app module.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -62,8 +62,8 @@ pub fn detect_android(root: &Path) -> Option<Android> {
         .unwrap_or_default();
     let manifest = std::fs::read_to_string(root.join(module).join("src/main/AndroidManifest.xml"))
         .unwrap_or_default();
-    let package = client::gradle_setting(&build, "namespace")
-        .or_else(|| client::gradle_setting(&build, "applicationId"))
+    let package = gradle::setting(&build, "namespace")
+        .or_else(|| gradle::setting(&build, "applicationId"))
         .or_else(|| client::manifest_package(&manifest))
         .filter(|p| client::is_package(p));
     let sources = if root.join(module).join("src/main/kotlin").is_dir() {

@@ -1,6 +1,7 @@
 //! The app's side that `init` writes into an Android app: the Kotlin client
 //! of `clients/kotlin` (embedded as it is, its package line put in), the
-//! package it goes to (from the module's `namespace` or `applicationId`),
+//! package it goes to (the module's `namespace` or `applicationId`, read by
+//! `scaffold::gradle`, else the manifest's `package`),
 //! and the Gradle lines and manifest permission it needs. Pure.
 
 /// The client's own package in `clients/kotlin`, replaced on the first line.
@@ -80,21 +81,6 @@ const KEYWORDS: &[&str] = &[
     "when",
     "while",
 ];
-
-/// A string setting of a Gradle build file, Kotlin or Groovy DSL:
-/// `namespace = "com.example.app"`, `namespace 'com.example.app'`.
-pub fn gradle_setting(build: &str, key: &str) -> Option<String> {
-    build.lines().find_map(|line| {
-        let rest = line.trim().strip_prefix(key)?;
-        if !rest.starts_with([' ', '\t', '=']) {
-            return None;
-        }
-        let rest = rest.trim_start().trim_start_matches('=').trim_start();
-        let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
-        let inner = &rest[1..];
-        inner.find(quote).map(|end| inner[..end].to_string())
-    })
-}
 
 /// The manifest's `package="…"` (apps from before Gradle's `namespace`).
 pub fn manifest_package(manifest: &str) -> Option<String> {

@@ -58,26 +58,7 @@ fn keyword_segments_are_quoted_in_the_package_line() {
 }
 
 #[test]
-fn the_package_comes_from_namespace_or_application_id_in_either_dsl() {
-    let kts = "android {\n    namespace = \"com.example.shop\"\n    defaultConfig {\n        applicationId = \"com.example.shop.app\"\n    }\n}\n";
-    assert_eq!(
-        gradle_setting(kts, "namespace").as_deref(),
-        Some("com.example.shop")
-    );
-    assert_eq!(
-        gradle_setting(kts, "applicationId").as_deref(),
-        Some("com.example.shop.app")
-    );
-    let groovy = "android {\n    namespace 'org.shop'\n    defaultConfig { }\n}\n";
-    assert_eq!(
-        gradle_setting(groovy, "namespace").as_deref(),
-        Some("org.shop")
-    );
-    // A longer key that starts with the same word is another setting.
-    assert_eq!(
-        gradle_setting("namespaceSuffix = \"x\"\n", "namespace"),
-        None
-    );
+fn an_older_apps_package_comes_from_its_manifest() {
     let manifest = r#"<manifest xmlns:android="http://schemas.android.com/apk/res/android" package="com.old.app">"#;
     assert_eq!(manifest_package(manifest).as_deref(), Some("com.old.app"));
     assert_eq!(client_package("com.old.app"), "com.old.app.backend");

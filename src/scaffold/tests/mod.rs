@@ -104,3 +104,4 @@ fn gradle_settings_give_the_root_name_and_the_modules() {
     assert_eq!(gradle_modules(spread), ["mobile", "core/ui"]);
 }
 mod client;
+mod gradle;
