@@ -94,5 +94,5 @@ if [[ "$tests_status" != 0 ]]; then
 fi
 "$root/scripts/test-lanes.sh" \
     "--test faults" \
-    "--test deployer_policy --test function_runs --test cross" \
+    "--test deployer_policy --test function_runs --test cross --test doctor" \
     "--bins --rest"

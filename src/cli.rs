@@ -186,6 +186,10 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         name: Option<String>,
     },
+    /// Check what the commands need on this machine (cargo, the Rust
+    /// target, zig, qemu, AWS credentials and region): each found, or how to
+    /// install it; exit 3 when a tool is missing.
+    Doctor,
     /// Print a shell completion script (bash, zsh, fish, powershell).
     Completions {
         #[arg(value_enum)]

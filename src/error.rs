@@ -138,7 +138,7 @@ pub enum BuildError {
     #[error("cannot run cargo: {0}\n  hint: install Rust with rustup, or put cargo on PATH")]
     Cargo(String),
     /// A tool the build or a local run needs is not on this machine.
-    #[error("{needed} is missing: {why}\n  hint: {fix}")]
+    #[error("{needed} is missing: {why}\n  hint: {fix}\n  (`backend-ctl doctor` checks everything the commands need here)")]
     MissingTool {
         needed: String,
         why: String,
@@ -146,6 +146,9 @@ pub enum BuildError {
     },
     #[error("the handler binary {}: {message}", .path.display())]
     Binary { path: PathBuf, message: String },
+    /// `doctor` found tools missing (each named above, with its fix).
+    #[error("{} missing on this machine: {}\n  hint: each line above says how to install it", .0.len(), .0.join(", "))]
+    Missing(Vec<String>),
 }
 
 /// A name we would use is taken by something we do not own.

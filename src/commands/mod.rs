@@ -5,6 +5,7 @@
 mod deploy;
 mod deployed;
 mod dev;
+mod doctor;
 mod failed;
 mod init;
 mod invoke;
@@ -32,6 +33,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Init { dir, name } => {
             return init::init(&progress, dir.as_deref(), name.as_deref())
         }
+        Command::Doctor => return doctor::doctor(&cli).await,
         Command::Completions { shell } => {
             let mut command = Cli::command();
             clap_complete::generate(*shell, &mut command, "backend-ctl", &mut std::io::stdout());

@@ -86,48 +86,83 @@ pub fn build_way(linker: Linker, arch: Architecture, host: Host) -> BuildWay {
     }
 }
 
+/// What a tool check found: the tool (its path or version), or why it is
+/// missing and how to install it.
+pub type Found = Result<String, BuildError>;
+
+/// Every tool a build in this way takes, each found or missing.
+pub fn build_checks(way: &BuildWay) -> Vec<(String, Found)> {
+    let mut out = vec![(
+        format!("Rust target {}", way.triple),
+        if target_installed(way.triple) {
+            Ok("installed".into())
+        } else {
+            Err(BuildError::MissingTool {
+                needed: format!("the Rust target {}", way.triple),
+                why: "this toolchain has no standard library for Lambda's Linux on that CPU".into(),
+                fix: format!("rustup target add {}", way.triple),
+            })
+        },
+    )];
+    if !way.zig {
+        out.push((
+            "C linker (cc)".into(),
+            which("cc").map(|p| p.display().to_string()).ok_or_else(|| BuildError::MissingTool {
+                needed: "a C linker (cc)".into(),
+                why: format!("cargo links {} with the system's cc", way.triple),
+                fix: "install one (Debian/Ubuntu: sudo apt-get install build-essential), or set `linker = \"zig\"` under [handler] and pip3 install cargo-zigbuild ziglang".into(),
+            }),
+        ));
+        return out;
+    }
+    let why = format!(
+        "building for {} on this machine links with zig (cargo zigbuild), which pins glibc to Lambda's {LAMBDA_GLIBC}",
+        way.triple
+    );
+    out.push((
+        "cargo-zigbuild".into(),
+        find_cargo_subcommand("cargo-zigbuild")
+            .map(|p| version_of(&p, &["--version"]).unwrap_or_else(|| p.display().to_string()))
+            .ok_or_else(|| BuildError::MissingTool {
+                needed: "cargo-zigbuild".into(),
+                why: why.clone(),
+                fix: "pip3 install cargo-zigbuild ziglang   (or: cargo install --locked cargo-zigbuild, and zig from ziglang.org or brew install zig)".into(),
+            }),
+    ));
+    out.push((
+        "zig".into(),
+        zig_version().ok_or_else(|| BuildError::MissingTool {
+            needed: "zig".into(),
+            why,
+            fix: "pip3 install ziglang   (or: brew install zig, or zig from ziglang.org on PATH)"
+                .into(),
+        }),
+    ));
+    out
+}
+
 /// Checks, before cargo runs, that every tool the build takes is here.
 pub fn check_build_tools(way: &BuildWay) -> Result<(), BuildError> {
-    if !target_installed(way.triple) {
-        return Err(BuildError::MissingTool {
-            needed: format!("the Rust target {}", way.triple),
-            why: "this toolchain has no standard library for Lambda's Linux on that CPU".into(),
-            fix: format!("rustup target add {}", way.triple),
-        });
+    match build_checks(way)
+        .into_iter()
+        .find_map(|(_, found)| found.err())
+    {
+        Some(missing) => Err(missing),
+        None => Ok(()),
     }
-    if !way.zig && which("cc").is_none() {
-        return Err(BuildError::MissingTool {
-            needed: "a C linker (cc)".into(),
-            why: format!(
-                "cargo links {} with the system's cc",
-                way.triple
-            ),
-            fix: "install one (Debian/Ubuntu: sudo apt-get install build-essential), or set `linker = \"zig\"` under [handler] and pip3 install cargo-zigbuild ziglang".into(),
-        });
-    }
-    if way.zig {
-        let why = format!(
-            "building for {} on this machine links with zig (cargo zigbuild), which pins glibc to Lambda's {LAMBDA_GLIBC}",
-            way.triple
-        );
-        if find_cargo_subcommand("cargo-zigbuild").is_none() {
-            return Err(BuildError::MissingTool {
-                needed: "cargo-zigbuild".into(),
-                why,
-                fix: "pip3 install cargo-zigbuild ziglang   (or: cargo install --locked cargo-zigbuild, and zig from ziglang.org or brew install zig)".into(),
-            });
-        }
-        if !zig_found() {
-            return Err(BuildError::MissingTool {
-                needed: "zig".into(),
-                why,
-                fix:
-                    "pip3 install ziglang   (or: brew install zig, or zig from ziglang.org on PATH)"
-                        .into(),
-            });
-        }
-    }
-    Ok(())
+}
+
+/// The first line a program prints when run with `args` (its version), if it runs.
+pub fn version_of(program: &Path, args: &[&str]) -> Option<String> {
+    let out = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().next().map(|l| l.trim().to_string())
 }
 
 /// Whether the toolchain has the standard library for `triple` (asking the
@@ -189,30 +224,23 @@ fn find_cargo_subcommand(name: &str) -> Option<PathBuf> {
     })
 }
 
-/// Whether cargo-zigbuild will find zig, looking where it looks and in its
-/// order: `$CARGO_ZIGBUILD_PYTHON_PATH` (else `python3`) `-m ziglang` (how
-/// `pip install ziglang` provides it), then `$CARGO_ZIGBUILD_ZIG_PATH`
-/// (else `zig`).
-fn zig_found() -> bool {
-    let runs = |program: PathBuf, args: &[&str]| {
-        Command::new(program)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    };
+/// The version of the zig that cargo-zigbuild will find, looking where it
+/// looks and in its order: `$CARGO_ZIGBUILD_PYTHON_PATH` (else `python3`)
+/// `-m ziglang` (how `pip install ziglang` provides it), then
+/// `$CARGO_ZIGBUILD_ZIG_PATH` (else `zig`).
+fn zig_version() -> Option<String> {
     let python = std::env::var_os("CARGO_ZIGBUILD_PYTHON_PATH")
         .map(PathBuf::from)
         .or_else(|| which("python3"));
-    if python.is_some_and(|p| runs(p, &["-m", "ziglang", "version"])) {
-        return true;
-    }
-    let zig = std::env::var_os("CARGO_ZIGBUILD_ZIG_PATH")
-        .map(PathBuf::from)
-        .or_else(|| which("zig"));
-    zig.is_some_and(|z| runs(z, &["version"]))
+    python
+        .and_then(|p| version_of(&p, &["-m", "ziglang", "version"]))
+        .map(|v| format!("{v} (python3 -m ziglang)"))
+        .or_else(|| {
+            let zig = std::env::var_os("CARGO_ZIGBUILD_ZIG_PATH")
+                .map(PathBuf::from)
+                .or_else(|| which("zig"))?;
+            version_of(&zig, &["version"])
+        })
 }
 
 /// How to start a Linux binary of `arch` on this machine: directly, or
