@@ -64,6 +64,8 @@ while True:
         answer["ended"] = time.time()
     elif action == "wait":  # until the test (or another invocation) creates the file
         print("waiting", flush=True)
+        if event.get("started"):  # says it holds its slot now
+            open(event["started"], "w").close()
         while not os.path.exists(event["path"]):
             time.sleep(0.01)
     elif action == "release":

@@ -270,21 +270,20 @@ def test_a_record_the_role_may_no_longer_send_is_a_delivery_failure(
 def test_a_throttled_event_waits_for_room(lam, iam, cw, tmp_path):
     function = make_function(lam, make_role(iam), unique("room"))
     lam.put_function_concurrency(FunctionName=function, ReservedConcurrentExecutions=1)
-    release = str(tmp_path / "release")
+    release, started = str(tmp_path / "release"), str(tmp_path / "started")
     holder = threading.Thread(target=lambda: lam.invoke(
-        FunctionName=function, Payload=json.dumps({"action": "wait", "path": release})))
+        FunctionName=function,
+        Payload=json.dumps({"action": "wait", "path": release, "started": started})))
     holder.start()
     dims = lambda_dims(function)
     deadline = time.monotonic() + 10
     ran = str(tmp_path / "ran")
-    while True:  # until the holder runs, an Event may find the room free
-        try:
-            lam.invoke(FunctionName=function, Payload=b"{}")
-        except ClientError as err:
-            assert err.response["Error"]["Code"] == "TooManyRequestsException"
-            break
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    while not os.path.exists(started):  # the holder runs: the one slot is taken
+        assert time.monotonic() < deadline, "the holder never ran"
+        time.sleep(0.02)
+    with pytest.raises(ClientError) as probe:
+        lam.invoke(FunctionName=function, Payload=b"{}")
+    assert error_of(probe)[0] == "TooManyRequestsException"
     event(lam, function, {"action": "record", "path": ran})
     while total(cw, "Throttles", dims) < 2:  # the probe's, then the event's first attempt
         assert time.monotonic() < deadline, "the event was never throttled"
