@@ -92,6 +92,9 @@ if [[ "$tests_status" != 0 ]]; then
     echo "test.sh: building the tests failed (exit $tests_status)" >&2
     exit "$tests_status"
 fi
+echo "==> the release workflow (actionlint)" >&2
+"$root/scripts/lint-workflows.sh"
+
 # The wheel as a user installs it, alone in a fresh environment: it must
 # bring zig and cargo-zigbuild, and run the main job (scripts/test-wheel.sh).
 echo "==> the wheel (maturin), installed alone and run against the emulator" >&2
