@@ -376,10 +376,11 @@ fn up_right_after_teardown_waits_for_sqs_to_free_the_queues_name() {
     let p = Project::new("evagain");
     let aws = Aws::new();
     p.up();
-    // SQS keeps a deleted queue's name for 60 s; here 1.5 s.
+    // SQS keeps a deleted queue's name for 60 s; here 20 s, which is longer
+    // than the next up's build can take, even waiting for other tests'.
     emulator_switches(
         &p.names().function,
-        json!({"sqs_deleted_recently_seconds": 1.5}),
+        json!({"sqs_deleted_recently_seconds": 20.0}),
     );
     p.run(&["teardown", "--yes"]).ok();
     p.recorder.clear();
